@@ -1,0 +1,80 @@
+// CNetKitShims: the system headers NetKit needs, behind one module, and the few
+// C macros Swift cannot import (errno, CMSG_*). Internal to NetKit; not API.
+#ifndef CNETKIT_SHIMS_H
+#define CNETKIT_SHIMS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/errqueue.h>
+#include <sys/epoll.h>
+#endif
+
+#ifdef __linux__
+// glibc declares mmsghdr, recvmmsg, sendmmsg and accept4 only under _GNU_SOURCE,
+// which must not leak into this header (it would change struct layouts that
+// Swift's Glibc module also sees). So: our own identical struct, and wrappers
+// compiled in shims.c with _GNU_SOURCE.
+struct cnk_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+int cnk_recvmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags, struct timespec *timeout);
+int cnk_sendmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags);
+int cnk_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+#endif
+
+static inline int cnk_fcntl(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
+static inline int cnk_errno(void) { return errno; }
+static inline void cnk_set_errno(int value) { errno = value; }
+
+// Normalised constants: Glibc imports some of these as enums, Darwin as macros.
+static const int CNK_SOCK_STREAM = SOCK_STREAM;
+static const int CNK_SOCK_DGRAM = SOCK_DGRAM;
+static const int CNK_SOCK_RAW = SOCK_RAW;
+static const int CNK_SOCK_SEQPACKET = SOCK_SEQPACKET;
+#ifdef SOCK_CLOEXEC
+static const int CNK_SOCK_CLOEXEC = SOCK_CLOEXEC;
+static const int CNK_SOCK_NONBLOCK = SOCK_NONBLOCK;
+#else
+static const int CNK_SOCK_CLOEXEC = 0;
+static const int CNK_SOCK_NONBLOCK = 0;
+#endif
+#ifdef MSG_NOSIGNAL
+static const int CNK_MSG_NOSIGNAL = MSG_NOSIGNAL;
+#else
+static const int CNK_MSG_NOSIGNAL = 0;
+#endif
+static const int CNK_IPPROTO_TCP = IPPROTO_TCP;
+static const int CNK_IPPROTO_UDP = IPPROTO_UDP;
+static const int CNK_IPPROTO_IP = IPPROTO_IP;
+static const int CNK_IPPROTO_IPV6 = IPPROTO_IPV6;
+static const int CNK_SHUT_RD = SHUT_RD;
+static const int CNK_SHUT_WR = SHUT_WR;
+static const int CNK_SHUT_RDWR = SHUT_RDWR;
+
+// Control-message arithmetic (the CMSG_* macros), done once in C.
+static inline size_t cnk_cmsg_space(size_t length) { return CMSG_SPACE(length); }
+static inline size_t cnk_cmsg_len(size_t length) { return CMSG_LEN(length); }
+static inline struct cmsghdr *cnk_cmsg_firsthdr(struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
+static inline struct cmsghdr *cnk_cmsg_nxthdr(struct msghdr *msg, struct cmsghdr *cmsg) { return CMSG_NXTHDR(msg, cmsg); }
+static inline unsigned char *cnk_cmsg_data(struct cmsghdr *cmsg) { return CMSG_DATA(cmsg); }
+
+#endif

@@ -1,0 +1,124 @@
+import CNetKitShims
+
+// MARK: - To and from C sockaddr, with no heap allocation for IP addresses
+
+extension SocketAddress {
+    /// Lends the address as a C `sockaddr` pointer and length for the duration of `body`.
+    ///
+    /// The storage lives on the stack; byte order is converted here and nowhere else.
+    @inlinable
+    public func withUnsafeSockaddr<R, E: Error>(
+        _ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R
+    ) throws(E) -> R {
+        var storage = sockaddr_storage()
+        let length = fill(&storage)
+        return try withUnsafePointer(to: &storage) { (pointer) throws(E) -> R in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(E) -> R in
+                try body(address, length)
+            }
+        }
+    }
+
+    /// Writes the address into `storage` and returns the length used.
+    @usableFromInline
+    func fill(_ storage: inout sockaddr_storage) -> socklen_t {
+        withUnsafeMutableBytes(of: &storage) { raw -> socklen_t in
+            switch self {
+            case .ipv4(let address, let port):
+                var sin = sockaddr_in()
+                #if !os(Linux)
+                sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+                #endif
+                sin.sin_family = sa_family_t(AF_INET)
+                sin.sin_port = port.bigEndian
+                sin.sin_addr = address.inAddr
+                raw.storeBytes(of: sin, as: sockaddr_in.self)
+                return socklen_t(MemoryLayout<sockaddr_in>.size)
+            case .ipv6(let address, let port, let flowInfo):
+                var sin6 = sockaddr_in6()
+                #if !os(Linux)
+                sin6.sin6_len = UInt8(MemoryLayout<sockaddr_in6>.size)
+                #endif
+                sin6.sin6_family = sa_family_t(AF_INET6)
+                sin6.sin6_port = port.bigEndian
+                sin6.sin6_flowinfo = flowInfo.bigEndian
+                sin6.sin6_addr = address.in6Addr
+                sin6.sin6_scope_id = address.scopeID
+                raw.storeBytes(of: sin6, as: sockaddr_in6.self)
+                return socklen_t(MemoryLayout<sockaddr_in6>.size)
+            case .unix(let path):
+                let familyOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_family)!
+                let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
+                raw.storeBytes(of: sa_family_t(AF_UNIX), toByteOffset: familyOffset, as: sa_family_t.self)
+                var offset = pathOffset
+                if path.isAbstract {
+                    raw[offset] = 0
+                    offset += 1
+                }
+                for byte in path.bytes {
+                    raw[offset] = byte
+                    offset += 1
+                }
+                // Abstract names are exactly as long as given; paths are NUL-terminated.
+                if !path.isAbstract { raw[offset] = 0; offset += 1 }
+                return socklen_t(offset)
+            }
+        }
+    }
+
+    /// Reads an address from a C `sockaddr` of the given length.
+    ///
+    /// Returns `nil` for a family NetKit does not model or a length too short
+    /// for its family.
+    public init?(unsafeSockaddr address: UnsafePointer<sockaddr>, length: socklen_t) {
+        let raw = UnsafeRawPointer(address)
+        guard Int(length) >= MemoryLayout<sa_family_t>.size + MemoryLayout<sockaddr>.offset(of: \.sa_family)! else {
+            return nil
+        }
+        switch CInt(address.pointee.sa_family) {
+        case AF_INET:
+            guard Int(length) >= MemoryLayout<sockaddr_in>.size else { return nil }
+            let sin = raw.loadUnaligned(as: sockaddr_in.self)
+            self = .ipv4(IPv4Address(sin.sin_addr), port: UInt16(bigEndian: sin.sin_port))
+        case AF_INET6:
+            guard Int(length) >= MemoryLayout<sockaddr_in6>.size else { return nil }
+            let sin6 = raw.loadUnaligned(as: sockaddr_in6.self)
+            self = .ipv6(IPv6Address(sin6.sin6_addr, scopeID: sin6.sin6_scope_id),
+                         port: UInt16(bigEndian: sin6.sin6_port),
+                         flowInfo: UInt32(bigEndian: sin6.sin6_flowinfo))
+        case AF_UNIX:
+            let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
+            let count = min(Int(length), MemoryLayout<sockaddr_un>.size) - pathOffset
+            guard count > 0 else {
+                // An unnamed socket (socketpair, unbound client).
+                self = .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
+                return
+            }
+            let bytes = UnsafeRawBufferPointer(start: raw + pathOffset, count: count)
+            if bytes[0] == 0 {
+                self = .unix(UnixSocketPath(rawBytes: Array(bytes.dropFirst()), isAbstract: true))
+            } else {
+                self = .unix(UnixSocketPath(rawBytes: Array(bytes.prefix { $0 != 0 }), isAbstract: false))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Reads an address from a C `sockaddr_storage` of the given length.
+    public init?(storage: sockaddr_storage, length: socklen_t) {
+        var copy = storage
+        let result = withUnsafePointer(to: &copy) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(unsafeSockaddr: $0, length: length) }
+        }
+        guard let result else { return nil }
+        self = result
+    }
+
+    /// The address as a C `sockaddr_storage` and the length in use.
+    public var storage: (sockaddr_storage, socklen_t) {
+        var storage = sockaddr_storage()
+        let length = fill(&storage)
+        return (storage, length)
+    }
+}
