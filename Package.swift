@@ -1,5 +1,10 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
+
+// CI (CI=true) treats warnings in NetKit's own targets as errors, so the README's
+// plain `swift test` is exactly what CI runs.
+let strictSettings: [SwiftSetting] = Context.environment["CI"] == "true"
+    ? [.treatAllWarnings(as: .error)] : []
 
 let package = Package(
     name: "NetKit",
@@ -13,15 +18,17 @@ let package = Package(
         .target(name: "CNetKitShims"),
         .target(
             name: "NetKit",
-            dependencies: ["CNetKitShims"]
+            dependencies: ["CNetKitShims"],
+            swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "DiaryDemo",
             dependencies: ["NetKit"],
-            exclude: ["PROTOCOL.md"]
+            exclude: ["PROTOCOL.md"],
+            swiftSettings: strictSettings
         ),
-        .testTarget(name: "NetKitTests", dependencies: ["NetKit", "CNetKitShims"]),
-        .testTarget(name: "DiaryDemoTests", dependencies: ["DiaryDemo", "NetKit"]),
+        .testTarget(name: "NetKitTests", dependencies: ["NetKit", "CNetKitShims"], swiftSettings: strictSettings),
+        .testTarget(name: "DiaryDemoTests", dependencies: ["DiaryDemo", "NetKit"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )
