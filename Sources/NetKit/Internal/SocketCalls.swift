@@ -1,0 +1,119 @@
+import CNetKitShims
+
+// The operations every socket kind shares, written once over a raw descriptor.
+// The public socket types own the descriptor and forward here.
+
+enum SocketCalls {
+    /// `socket(2)`, close-on-exec, and no SIGPIPE on Darwin.
+    static func open(family: AddressFamily, type: CInt, protocol proto: CInt) throws(SocketError) -> CInt {
+        let fd = try syscall(.socket) { system_socket(family.rawValue, type | CNK_SOCK_CLOEXEC, proto) }
+        #if !os(Linux)
+        // Darwin has no SOCK_CLOEXEC or MSG_NOSIGNAL: set both per socket.
+        _ = system_fcntl(fd, F_SETFD, FD_CLOEXEC)
+        var one: CInt = 1
+        _ = system_setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<CInt>.size))
+        #endif
+        return fd
+    }
+
+    /// `socketpair(2)`: two connected, close-on-exec descriptors.
+    static func pair(family: AddressFamily, type: CInt) throws(SocketError) -> (CInt, CInt) {
+        var fds: (CInt, CInt) = (-1, -1)
+        _ = try withUnsafeMutableBytes(of: &fds) { (raw) throws(SocketError) -> CInt in
+            let pointer = raw.baseAddress!.assumingMemoryBound(to: CInt.self)
+            return try syscall(.socketPair) { system_socketpair(family.rawValue, type | CNK_SOCK_CLOEXEC, 0, pointer) }
+        }
+        return fds
+    }
+
+    static func bind(_ fd: CInt, to address: SocketAddress) throws(SocketError) {
+        _ = try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) in
+            try syscall(.bind, address: address) { system_bind(fd, pointer, length) }
+        }
+    }
+
+    static func connect(_ fd: CInt, to address: SocketAddress) throws(SocketError) {
+        _ = try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) in
+            try syscall(.connect, address: address) { system_connect(fd, pointer, length) }
+        }
+    }
+
+    static func listen(_ fd: CInt, backlog: Int) throws(SocketError) {
+        _ = try syscall(.listen) { system_listen(fd, CInt(clamping: backlog)) }
+    }
+
+    static func localAddress(_ fd: CInt) throws(SocketError) -> SocketAddress {
+        try readAddress(.getSocketName) { system_getsockname(fd, $0, $1) }
+    }
+
+    static func remoteAddress(_ fd: CInt) throws(SocketError) -> SocketAddress {
+        try readAddress(.getPeerName) { system_getpeername(fd, $0, $1) }
+    }
+
+    /// Runs a call that fills a `sockaddr`, and decodes it.
+    static func readAddress(
+        _ operation: SocketError.Operation,
+        _ call: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt
+    ) throws(SocketError) -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let address: SocketAddress? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) in
+                _ = try syscall(operation) { call(address, &length) }
+                return SocketAddress(unsafeSockaddr: address, length: length)
+            }
+        }
+        guard let address else {
+            throw SocketError(operation, .invalidArgument("the socket has an address of a family NetKit does not model"))
+        }
+        return address
+    }
+
+    static func shutdown(_ fd: CInt, _ how: ShutdownKind) throws(SocketError) {
+        _ = try syscall(.shutdown) { system_shutdown(fd, how.rawValue) }
+    }
+
+    /// `close(2)`, never retried: after `EINTR` the descriptor is gone on Linux.
+    static func close(_ fd: CInt) throws(SocketError) {
+        do {
+            _ = try withoutRetrying { system_close(fd) }
+        } catch {
+            throw SocketError(.close, errno: error)
+        }
+    }
+
+    static func isNonBlocking(_ fd: CInt) throws(SocketError) -> Bool {
+        let flags = try syscall(.fcntl) { system_fcntl(fd, F_GETFL, 0) }
+        return flags & O_NONBLOCK != 0
+    }
+
+    static func setNonBlocking(_ fd: CInt, _ on: Bool) throws(SocketError) {
+        let flags = try syscall(.fcntl) { system_fcntl(fd, F_GETFL, 0) }
+        let wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
+        if wanted != flags {
+            _ = try syscall(.fcntl) { system_fcntl(fd, F_SETFL, wanted) }
+        }
+    }
+
+    /// Sends flags every send uses: no SIGPIPE.
+    @inline(__always)
+    static var sendFlags: CInt { CNK_MSG_NOSIGNAL }
+}
+
+/// Which direction(s) of a connection to shut down.
+public enum ShutdownKind: Sendable {
+    /// No more receiving. The corresponding C constant is `SHUT_RD`.
+    case read
+    /// No more sending; the peer sees end-of-stream. The corresponding C constant is `SHUT_WR`.
+    case write
+    /// Both directions. The corresponding C constant is `SHUT_RDWR`.
+    case both
+
+    var rawValue: CInt {
+        switch self {
+        case .read: CNK_SHUT_RD
+        case .write: CNK_SHUT_WR
+        case .both: CNK_SHUT_RDWR
+        }
+    }
+}

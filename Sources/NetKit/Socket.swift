@@ -1,0 +1,121 @@
+import CNetKitShims
+
+/// What every NetKit socket can do, whatever its role: addresses, options,
+/// blocking mode, and a borrowed look at the raw descriptor.
+///
+/// The conforming types (``DatagramSocket``, ``StreamListener``,
+/// ``StreamConnection``) are `~Copyable`: each owns its descriptor, closes it in
+/// `deinit`, and the compiler forbids use after ``DatagramSocket/close()`` and
+/// double close.
+public protocol Socket: ~Copyable {
+    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
+    func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R
+}
+
+extension Socket where Self: ~Copyable {
+    /// The address the socket is bound to. The corresponding C call is `getsockname(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `getsockname`.
+    public var localAddress: SocketAddress {
+        get throws(SocketError) { try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.localAddress(fd) } }
+    }
+
+    /// Whether calls return at once with "would block" instead of waiting. The corresponding C flag is `O_NONBLOCK`.
+    ///
+    /// - Throws: ``SocketError`` from `fcntl`.
+    public var isNonBlocking: Bool {
+        get throws(SocketError) { try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.isNonBlocking(fd) } }
+    }
+
+    /// Turns non-blocking mode on or off. The corresponding C call is `fcntl(F_SETFL, O_NONBLOCK)`.
+    ///
+    /// - Throws: ``SocketError`` from `fcntl`.
+    public func setNonBlocking(_ nonBlocking: Bool = true) throws(SocketError) {
+        try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.setNonBlocking(fd, nonBlocking) }
+    }
+
+    /// Reads a socket option. The corresponding C call is `getsockopt(2)`.
+    ///
+    /// ```swift
+    /// let size = try socket.option(.receiveBufferSize)
+    /// ```
+    /// - Throws: ``SocketError`` from `getsockopt`.
+    public func option<Value>(_ option: SocketOption<Value>) throws(SocketError) -> Value {
+        try withUnsafeDescriptor { (fd) throws(SocketError) in try option.get(fd) }
+    }
+
+    /// Sets a socket option. The corresponding C call is `setsockopt(2)`.
+    ///
+    /// ```swift
+    /// try socket.setOption(.reuseAddress, true)
+    /// ```
+    /// - Throws: ``SocketError`` from `setsockopt`.
+    public func setOption<Value>(_ option: SocketOption<Value>, _ value: Value) throws(SocketError) {
+        try withUnsafeDescriptor { (fd) throws(SocketError) in try option.set(fd, value) }
+    }
+
+    /// The pending error on the socket, cleared by reading it. The corresponding C option is `SO_ERROR`.
+    ///
+    /// - Returns: `nil` when no error is pending.
+    /// - Throws: ``SocketError`` from `getsockopt`.
+    public var pendingError: Errno? {
+        get throws(SocketError) {
+            let raw = try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_ERROR))
+            return raw == 0 ? nil : Errno(rawValue: CInt(raw))
+        }
+    }
+
+    /// The socket's type (stream, datagram, ...). The corresponding C option is `SO_TYPE`.
+    ///
+    /// - Throws: ``SocketError`` from `getsockopt`.
+    public var socketType: SocketType {
+        get throws(SocketError) {
+            SocketType(rawValue: CInt(try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_TYPE))))
+        }
+    }
+}
+
+/// The kind of a socket: stream, datagram, and so on.
+public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The raw C value (`SOCK_STREAM`, ...).
+    public var rawValue: CInt
+    /// Creates a socket type from its raw C value.
+    public init(rawValue: CInt) { self.rawValue = rawValue }
+
+    /// A reliable byte stream (TCP). The corresponding C constant is `SOCK_STREAM`.
+    public static let stream = SocketType(rawValue: CNK_SOCK_STREAM)
+    /// Datagrams (UDP). The corresponding C constant is `SOCK_DGRAM`.
+    public static let datagram = SocketType(rawValue: CNK_SOCK_DGRAM)
+    /// Raw network protocol access. The corresponding C constant is `SOCK_RAW`.
+    public static let raw = SocketType(rawValue: CNK_SOCK_RAW)
+    /// Reliable, ordered datagrams. The corresponding C constant is `SOCK_SEQPACKET`.
+    public static let seqPacket = SocketType(rawValue: CNK_SOCK_SEQPACKET)
+
+    /// A short name: `stream`, `datagram`, `raw`, `seqPacket`.
+    public var description: String {
+        switch rawValue {
+        case CNK_SOCK_STREAM: "stream"
+        case CNK_SOCK_DGRAM: "datagram"
+        case CNK_SOCK_RAW: "raw"
+        case CNK_SOCK_SEQPACKET: "seqPacket"
+        default: "type(\(rawValue))"
+        }
+    }
+}
+
+/// Two connected sockets, as `socketpair(2)` makes them.
+///
+/// Take the sockets out with `let a = pair.first` and `let b = pair.second`.
+@frozen
+public struct SocketPair<Element: Socket & ~Copyable>: ~Copyable {
+    /// One end.
+    public var first: Element
+    /// The other end.
+    public var second: Element
+
+    /// Creates a pair from its two ends.
+    public init(first: consuming Element, second: consuming Element) {
+        self.first = first
+        self.second = second
+    }
+}

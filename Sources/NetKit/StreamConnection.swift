@@ -1,0 +1,171 @@
+import CNetKitShims
+
+/// A connected stream socket: a TCP connection, or a Unix-domain stream connection.
+///
+/// ```swift
+/// let connection = try StreamConnection(connectingTo: .ipv4(.loopback, port: 7))
+/// try connection.sendAll(Array("hello".utf8))
+/// var buffer = [UInt8](repeating: 0, count: 1024)
+/// let count = try connection.receive(into: &buffer)   // 0 means the peer closed
+/// ```
+///
+/// Owns its descriptor, like every NetKit socket: `deinit` closes it.
+public struct StreamConnection: ~Copyable, Socket, Sendable {
+    let descriptor: CInt
+
+    /// Connects to `address`, waiting at most `timeout` when one is given.
+    /// The corresponding C call is `connect(2)`.
+    ///
+    /// With a timeout the connect runs non-blocking and waits with `poll`; the
+    /// connection is handed back in blocking mode either way.
+    /// - Throws: ``SocketError`` from `connect` such as `.connectionRefused`, or
+    ///   `.timedOut` when the timeout passes first.
+    public init(connectingTo address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
+        let fd = try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0)
+        let connection = StreamConnection(unsafeAdopting: fd)
+        if let timeout {
+            try SocketCalls.setNonBlocking(fd, true)
+            do {
+                try SocketCalls.connect(fd, to: address)
+            } catch where error.errno == .inProgress {
+                var item = PollItem(descriptor: fd, interest: .writable)
+                let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
+                    try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: timeout)
+                }
+                guard ready > 0 else { throw SocketError(.connect, errno: .timedOut, address: address) }
+                if let pending = try connection.pendingError {
+                    throw SocketError(.connect, errno: pending, address: address)
+                }
+            }
+            try SocketCalls.setNonBlocking(fd, false)
+        } else {
+            try SocketCalls.connect(fd, to: address)
+        }
+        self = connection
+    }
+
+    /// Takes ownership of a raw descriptor, which must be a connected stream socket.
+    public init(unsafeAdopting descriptor: CInt) {
+        self.descriptor = descriptor
+    }
+
+    /// Creates two connected Unix-domain stream sockets. The corresponding C call is `socketpair(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `socketpair`.
+    public static func pair() throws(SocketError) -> SocketPair<StreamConnection> {
+        let (a, b) = try SocketCalls.pair(family: .unix, type: CNK_SOCK_STREAM)
+        return SocketPair(first: StreamConnection(unsafeAdopting: a), second: StreamConnection(unsafeAdopting: b))
+    }
+
+    deinit {
+        _ = system_close(descriptor)
+    }
+
+    /// Closes the connection and reports the error `close` gives. Never retried.
+    ///
+    /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
+    public consuming func close() throws(SocketError) {
+        let fd = descriptor
+        discard self
+        try SocketCalls.close(fd)
+    }
+
+    /// Hands out the raw descriptor without closing it; the caller now owns it.
+    public consuming func release() -> CInt {
+        let fd = descriptor
+        discard self
+        return fd
+    }
+
+    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
+    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
+        try body(descriptor)
+    }
+
+    /// The peer's address. The corresponding C call is `getpeername(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `getpeername`.
+    public var remoteAddress: SocketAddress {
+        get throws(SocketError) { try SocketCalls.remoteAddress(descriptor) }
+    }
+
+    /// Shuts down one or both directions; `.write` makes the peer see end-of-stream.
+    /// The corresponding C call is `shutdown(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `shutdown`.
+    public func shutdown(_ how: ShutdownKind) throws(SocketError) {
+        try SocketCalls.shutdown(descriptor, how)
+    }
+}
+
+// MARK: - I/O
+
+extension StreamConnection {
+    /// Sends some of `bytes`, returning how many were taken (possibly fewer than all).
+    /// The corresponding C call is `send(2)`. Never raises `SIGPIPE`.
+    ///
+    /// - Throws: ``SocketError`` from `send`, such as `.brokenPipe` or
+    ///   `.connectionReset`; `.timedOut` when a send timeout passes.
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(SocketError) -> Int {
+        let fd = descriptor
+        return try blockingResult(.send) { system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags) }
+    }
+
+    /// Sends all of `bytes`, looping over short writes.
+    ///
+    /// - Throws: ``SocketError`` from `send`; some bytes may have been sent before the error.
+    public func sendAll(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+        var rest = bytes
+        while !rest.isEmpty {
+            let sent = try send(rest)
+            rest = UnsafeRawBufferPointer(rebasing: rest[sent...])
+        }
+    }
+
+    /// Sends all of any byte sequence (`[UInt8]`, `ArraySlice`, `Data`, `String.UTF8View`, ...).
+    ///
+    /// - Throws: ``SocketError`` from `send`.
+    public func sendAll<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(SocketError) {
+        try withContiguousBytes(bytes) { (raw) throws(SocketError) in try sendAll(raw) }
+    }
+
+    /// Sends some of `bytes` without blocking; `nil` when the send buffer is full.
+    ///
+    /// - Throws: ``SocketError`` from `send` for anything but "would block".
+    public func trySend(_ bytes: UnsafeRawBufferPointer) throws(SocketError) -> Int? {
+        let fd = descriptor
+        return try nonBlockingSyscall(.send) {
+            system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
+        }
+    }
+
+    /// Receives up to `buffer.count` bytes. The corresponding C call is `recv(2)`.
+    ///
+    /// - Returns: the number of bytes received; `0` means the peer closed its
+    ///   sending side (end of stream), which is not an error.
+    /// - Throws: ``SocketError`` from `recv`, such as `.connectionReset`;
+    ///   `.timedOut` when a receive timeout passes.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
+        let fd = descriptor
+        return try blockingResult(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags.rawValue) }
+    }
+
+    /// Receives up to `buffer.count` bytes into a byte array's existing storage.
+    ///
+    /// - Returns: the number of bytes received; `0` means end of stream.
+    /// - Throws: ``SocketError`` from `recv`.
+    public func receive(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> Int {
+        try buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SocketError) in try receive(into: raw, flags: flags) }
+        }.get()
+    }
+
+    /// Receives without blocking; `nil` when nothing is there yet, `0` at end of stream.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int? {
+        let fd = descriptor
+        return try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, CInt(MSG_DONTWAIT)) }
+    }
+}

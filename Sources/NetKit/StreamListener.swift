@@ -1,0 +1,107 @@
+import CNetKitShims
+
+/// A listening stream socket: a TCP server socket, or a Unix-domain one.
+///
+/// ```swift
+/// let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))
+/// let accepted = try listener.accept()
+/// print("connection from", accepted.peer)
+/// ```
+public struct StreamListener: ~Copyable, Socket, Sendable {
+    let descriptor: CInt
+
+    /// Creates a socket, binds it to `address` and listens. The corresponding C calls
+    /// are `socket`, `setsockopt(SO_REUSEADDR)`, `bind` and `listen`.
+    ///
+    /// - Parameters:
+    ///   - address: where to listen; port 0 picks an ephemeral port.
+    ///   - backlog: the queue of connections not yet accepted.
+    ///   - reuseAddress: sets `SO_REUSEADDR` first (IP only), so a restarted
+    ///     server can bind while old connections sit in TIME_WAIT.
+    /// - Throws: ``SocketError`` from any of those calls, such as `.addressInUse`.
+    public init(bindingTo address: SocketAddress, backlog: Int = 128, reuseAddress: Bool = true) throws(SocketError) {
+        let listener = StreamListener(unsafeAdopting: try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0))
+        if reuseAddress, address.family != .unix {
+            try listener.setOption(.reuseAddress, true)
+        }
+        try SocketCalls.bind(listener.descriptor, to: address)
+        try SocketCalls.listen(listener.descriptor, backlog: backlog)
+        self = listener
+    }
+
+    /// Takes ownership of a raw descriptor, which must be a listening stream socket.
+    public init(unsafeAdopting descriptor: CInt) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        _ = system_close(descriptor)
+    }
+
+    /// Closes the listener and reports the error `close` gives. Never retried.
+    ///
+    /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
+    public consuming func close() throws(SocketError) {
+        let fd = descriptor
+        discard self
+        try SocketCalls.close(fd)
+    }
+
+    /// Hands out the raw descriptor without closing it; the caller now owns it.
+    public consuming func release() -> CInt {
+        let fd = descriptor
+        discard self
+        return fd
+    }
+
+    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
+    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
+        try body(descriptor)
+    }
+
+    /// Waits for a connection and returns it with the peer's address. The corresponding
+    /// C call is `accept4(2)` with `SOCK_CLOEXEC` (`accept` on Darwin).
+    ///
+    /// - Throws: ``SocketError`` from `accept`, such as `.tooManyOpenFiles`;
+    ///   `.timedOut` when a receive timeout passes.
+    public func accept() throws(SocketError) -> AcceptedConnection {
+        try acceptConnection(blocking: true)!
+    }
+
+    /// Accepts a connection without blocking; `nil` when none is waiting.
+    ///
+    /// - Throws: ``SocketError`` from `accept` for anything but "would block".
+    public func tryAccept() throws(SocketError) -> AcceptedConnection? {
+        try acceptConnection(blocking: false)
+    }
+
+    private func acceptConnection(blocking: Bool) throws(SocketError) -> AcceptedConnection? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = descriptor
+        let accepted: CInt? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> CInt? in
+                let call = { system_accept(fd, address, &length) }
+                return blocking ? try blockingResult(.accept, call) : try nonBlockingSyscall(.accept, call)
+            }
+        }
+        guard let accepted else { return nil }
+        let connection = StreamConnection(unsafeAdopting: accepted)
+        #if !os(Linux)
+        _ = system_fcntl(accepted, F_SETFD, FD_CLOEXEC)
+        #endif
+        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
+        return AcceptedConnection(connection: connection, peer: peer)
+    }
+}
+
+/// A connection ``StreamListener/accept()`` returned, with the peer's address.
+///
+/// Take the connection out with `let connection = accepted.connection`.
+@frozen
+public struct AcceptedConnection: ~Copyable, Sendable {
+    /// The new connection.
+    public var connection: StreamConnection
+    /// The address of the peer that connected.
+    public let peer: SocketAddress
+}
