@@ -174,16 +174,24 @@ func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout
     return poll(fds, count, timeout)
 }
 
+// The resolver calls report failure as an `EAI_*` code rather than `-1`. A mocked
+// failure turns into `EAI_SYSTEM` with the forced `errno`, exactly as a real
+// system error inside the resolver would.
+
 @inline(__always)
 func system_getaddrinfo(
     _ node: UnsafePointer<CChar>?, _ service: UnsafePointer<CChar>?,
     _ hints: UnsafePointer<addrinfo>?, _ result: UnsafeMutablePointer<UnsafeMutablePointer<addrinfo>?>
 ) -> CInt {
+    if mockedFailure("getaddrinfo") { return EAI_SYSTEM }
     return getaddrinfo(node, service, hints, result)
 }
 
+/// Frees a list from `getaddrinfo`. The mocking seam only records the call (so tests
+/// can check every list is freed exactly once); it cannot fail.
 @inline(__always)
 func system_freeaddrinfo(_ list: UnsafeMutablePointer<addrinfo>) {
+    _ = mockedFailure("freeaddrinfo")
     freeaddrinfo(list)
 }
 
@@ -192,5 +200,6 @@ func system_getnameinfo(
     _ addr: UnsafePointer<sockaddr>, _ len: socklen_t, _ host: UnsafeMutablePointer<CChar>?, _ hostLen: socklen_t,
     _ serv: UnsafeMutablePointer<CChar>?, _ servLen: socklen_t, _ flags: CInt
 ) -> CInt {
+    if mockedFailure("getnameinfo") { return EAI_SYSTEM }
     return getnameinfo(addr, len, host, hostLen, serv, servLen, flags)
 }
