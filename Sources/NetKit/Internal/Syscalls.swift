@@ -203,3 +203,77 @@ func system_getnameinfo(
     if mockedFailure("getnameinfo") { return EAI_SYSTEM }
     return getnameinfo(addr, len, host, hostLen, serv, servLen, flags)
 }
+
+// The services and protocols databases. glibc's reentrant `_r` forms return an
+// error number (`ERANGE`: buffer too small) instead of setting `errno`; a mocked
+// failure returns the forced error number the same way. Darwin has no `_r`
+// forms; its classic calls keep their result in thread-specific storage, so the
+// wrappers copy the entry out at once and present the same interface.
+
+@inline(__always)
+func system_getservbyname_r(
+    _ name: UnsafePointer<CChar>, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getservbyname_r") { return cnk_errno() }
+    #if os(Linux)
+    return getservbyname_r(name, proto, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getservbyname(name, proto) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getservbyport_r(
+    _ port: CInt, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getservbyport_r") { return cnk_errno() }
+    #if os(Linux)
+    return getservbyport_r(port, proto, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getservbyport(port, proto) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getprotobyname_r(
+    _ name: UnsafePointer<CChar>, _ resultBuffer: UnsafeMutablePointer<protoent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getprotobyname_r") { return cnk_errno() }
+    #if os(Linux)
+    return getprotobyname_r(name, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getprotobyname(name) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getprotobynumber_r(
+    _ number: CInt, _ resultBuffer: UnsafeMutablePointer<protoent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getprotobynumber_r") { return cnk_errno() }
+    #if os(Linux)
+    return getprotobynumber_r(number, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getprotobynumber(number) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
