@@ -277,3 +277,13 @@ func system_getprotobynumber_r(
     return 0
     #endif
 }
+
+// A detached thread for blocking work (the async resolver). Returns 0 or an
+// error number, like pthread_create; a mocked failure returns the forced one.
+@inline(__always)
+func system_pthread_create(
+    _ start: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?, _ argument: UnsafeMutableRawPointer?
+) -> CInt {
+    if mockedFailure("pthread_create") { return cnk_errno() }
+    return cnk_pthread_create_detached(start, argument)
+}
