@@ -287,3 +287,17 @@ func system_pthread_create(
     if mockedFailure("pthread_create") { return cnk_errno() }
     return cnk_pthread_create_detached(start, argument)
 }
+
+// Network interface names. Failure is 0 (or NULL) with errno set.
+
+@inline(__always)
+func system_if_nametoindex(_ name: UnsafePointer<CChar>) -> CUnsignedInt {
+    if mockedFailure("if_nametoindex") { return 0 }
+    return if_nametoindex(name)
+}
+
+@inline(__always)
+func system_if_indextoname(_ index: CUnsignedInt, _ name: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? {
+    if mockedFailure("if_indextoname") { return nil }
+    return if_indextoname(index, name)
+}
