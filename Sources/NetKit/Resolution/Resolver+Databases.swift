@@ -17,11 +17,10 @@ extension Resolver {
     /// - Throws: ``SocketError`` with operation ``SocketError/Operation/getServiceEntry``: the system
     ///   error, or ``SocketError/Reason/invalidArgument(_:)`` when a name holds a NUL byte.
     public static func service(named name: String, protocol: String? = nil) throws(SocketError) -> ServiceEntry? {
-        try withOptionalCString(name, named: "service", for: .getServiceEntry) { (cName) throws(SocketError) in
+        try withCheckedCString(name, named: "service", for: .getServiceEntry) { (cName) throws(SocketError) in
             try withOptionalCString(`protocol`, named: "protocol", for: .getServiceEntry) { (cProtocol) throws(SocketError) in
                 try growingLookup(.getServiceEntry, entry: servent()) { entry, buffer, length, result in
-                    // withOptionalCString lends a pointer for a non-nil string.
-                    system_getservbyname_r(cName!, cProtocol, entry, buffer, length, result)
+                    system_getservbyname_r(cName, cProtocol, entry, buffer, length, result)
                 } convert: { ServiceEntry($0) }
             }
         }
@@ -59,9 +58,9 @@ extension Resolver {
     /// - Throws: ``SocketError`` with operation ``SocketError/Operation/getProtocolEntry``: the system
     ///   error, or ``SocketError/Reason/invalidArgument(_:)`` when `name` holds a NUL byte.
     public static func protocolEntry(named name: String) throws(SocketError) -> ProtocolEntry? {
-        try withOptionalCString(name, named: "protocol", for: .getProtocolEntry) { (cName) throws(SocketError) in
+        try withCheckedCString(name, named: "protocol", for: .getProtocolEntry) { (cName) throws(SocketError) in
             try growingLookup(.getProtocolEntry, entry: protoent()) { entry, buffer, length, result in
-                system_getprotobyname_r(cName!, entry, buffer, length, result)
+                system_getprotobyname_r(cName, entry, buffer, length, result)
             } convert: { ProtocolEntry($0) }
         }
     }
@@ -102,8 +101,10 @@ extension Resolver {
         var entry = entry
         while true {
             let outcome: LookupOutcome<Value> = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+                // Never nil: the capacity is at least 1.
+                guard let base = buffer.baseAddress else { return .failed(.noMemory) }
                 var result: UnsafeMutablePointer<Entry>? = nil
-                let code = call(&entry, buffer.baseAddress!, buffer.count, &result)
+                let code = call(&entry, base, buffer.count, &result)
                 switch code {
                 case 0: return result.map { .found(convert($0.pointee)) } ?? .notFound
                 case ENOENT: return .notFound

@@ -15,8 +15,8 @@ extension Resolver {
     ///   error (`ENODEV` on Linux for an unknown name), or ``SocketError/Reason/invalidArgument(_:)``
     ///   when `name` holds a NUL byte.
     public static func interfaceIndex(named name: String) throws(SocketError) -> UInt32 {
-        try withOptionalCString(name, named: "interface", for: .interfaceIndex) { (cName) throws(SocketError) in
-            let index = system_if_nametoindex(cName!)
+        try withCheckedCString(name, named: "interface", for: .interfaceIndex) { (cName) throws(SocketError) in
+            let index = system_if_nametoindex(cName)
             // errno is read at once; nothing runs in between.
             if index == 0 { throw SocketError(.interfaceIndex, errno: .current) }
             return UInt32(index)
@@ -32,7 +32,8 @@ extension Resolver {
     public static func interfaceName(index: UInt32) throws(SocketError) -> String {
         var buffer = [CChar](repeating: 0, count: interfaceNameSize)
         let failure = buffer.withUnsafeMutableBufferPointer { name -> Errno? in
-            if system_if_indextoname(CUnsignedInt(index), name.baseAddress!) == nil { return .current }
+            guard let base = name.baseAddress else { return .noMemory }  // never: 16 elements
+            if system_if_indextoname(CUnsignedInt(index), base) == nil { return .current }
             return nil
         }
         if let failure { throw SocketError(.interfaceIndex, errno: failure) }
