@@ -72,7 +72,8 @@ struct ResolverTests {
     @Test func canonicalNameIsOnTheFirstResultOnly() throws {
         let results = try Resolver.resolve(host: "localhost", service: nil,
                                            hints: AddressInfoHints(socketType: .stream, flags: .canonicalName))
-        #expect(results.first?.canonicalName == "localhost")
+        // "localhost", or "localhost.localdomain" where /etc/hosts lists that first.
+        #expect(results.first?.canonicalName?.hasPrefix("localhost") == true)
         #expect(results.dropFirst().allSatisfy { $0.canonicalName == nil })
         #expect(results.first?.address.port == 0)
     }
