@@ -12,6 +12,7 @@
 #include <netinet/udp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,19 @@ int cnk_recvmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags
 int cnk_sendmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags);
 int cnk_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 #endif
+
+// Starts a detached thread (no join needed); returns 0 or an error number. Hides
+// the platform difference in pthread_t (an integer on Linux, a pointer on Darwin).
+static inline int cnk_pthread_create_detached(void *(*start)(void *), void *argument) {
+    pthread_attr_t attributes;
+    int error = pthread_attr_init(&attributes);
+    if (error != 0) return error;
+    error = pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    if (error == 0) error = pthread_create(&thread, &attributes, start, argument);
+    pthread_attr_destroy(&attributes);
+    return error;
+}
 
 static inline int cnk_fcntl(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
 static inline int cnk_errno(void) { return errno; }

@@ -174,16 +174,24 @@ func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout
     return poll(fds, count, timeout)
 }
 
+// The resolver calls report failure as an `EAI_*` code rather than `-1`. A mocked
+// failure turns into `EAI_SYSTEM` with the forced `errno`, exactly as a real
+// system error inside the resolver would.
+
 @inline(__always)
 func system_getaddrinfo(
     _ node: UnsafePointer<CChar>?, _ service: UnsafePointer<CChar>?,
     _ hints: UnsafePointer<addrinfo>?, _ result: UnsafeMutablePointer<UnsafeMutablePointer<addrinfo>?>
 ) -> CInt {
+    if mockedFailure("getaddrinfo") { return EAI_SYSTEM }
     return getaddrinfo(node, service, hints, result)
 }
 
+/// Frees a list from `getaddrinfo`. The mocking seam only records the call (so tests
+/// can check every list is freed exactly once); it cannot fail.
 @inline(__always)
 func system_freeaddrinfo(_ list: UnsafeMutablePointer<addrinfo>) {
+    _ = mockedFailure("freeaddrinfo")
     freeaddrinfo(list)
 }
 
@@ -192,5 +200,104 @@ func system_getnameinfo(
     _ addr: UnsafePointer<sockaddr>, _ len: socklen_t, _ host: UnsafeMutablePointer<CChar>?, _ hostLen: socklen_t,
     _ serv: UnsafeMutablePointer<CChar>?, _ servLen: socklen_t, _ flags: CInt
 ) -> CInt {
+    if mockedFailure("getnameinfo") { return EAI_SYSTEM }
     return getnameinfo(addr, len, host, hostLen, serv, servLen, flags)
+}
+
+// The services and protocols databases. glibc's reentrant `_r` forms return an
+// error number (`ERANGE`: buffer too small) instead of setting `errno`; a mocked
+// failure returns the forced error number the same way. Darwin has no `_r`
+// forms; its classic calls keep their result in thread-specific storage, so the
+// wrappers copy the entry out at once and present the same interface.
+
+@inline(__always)
+func system_getservbyname_r(
+    _ name: UnsafePointer<CChar>, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getservbyname_r") { return cnk_errno() }
+    #if os(Linux)
+    return getservbyname_r(name, proto, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getservbyname(name, proto) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getservbyport_r(
+    _ port: CInt, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getservbyport_r") { return cnk_errno() }
+    #if os(Linux)
+    return getservbyport_r(port, proto, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getservbyport(port, proto) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getprotobyname_r(
+    _ name: UnsafePointer<CChar>, _ resultBuffer: UnsafeMutablePointer<protoent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getprotobyname_r") { return cnk_errno() }
+    #if os(Linux)
+    return getprotobyname_r(name, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getprotobyname(name) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+@inline(__always)
+func system_getprotobynumber_r(
+    _ number: CInt, _ resultBuffer: UnsafeMutablePointer<protoent>,
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+) -> CInt {
+    result.pointee = nil
+    if mockedFailure("getprotobynumber_r") { return cnk_errno() }
+    #if os(Linux)
+    return getprotobynumber_r(number, resultBuffer, buffer, bufferLength, result)
+    #else
+    guard let entry = getprotobynumber(number) else { return 0 }
+    resultBuffer.pointee = entry.pointee
+    result.pointee = resultBuffer
+    return 0
+    #endif
+}
+
+// A detached thread for blocking work (the async resolver). Returns 0 or an
+// error number, like pthread_create; a mocked failure returns the forced one.
+@inline(__always)
+func system_pthread_create(
+    _ start: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?, _ argument: UnsafeMutableRawPointer?
+) -> CInt {
+    if mockedFailure("pthread_create") { return cnk_errno() }
+    return cnk_pthread_create_detached(start, argument)
+}
+
+// Network interface names. Failure is 0 (or NULL) with errno set.
+
+@inline(__always)
+func system_if_nametoindex(_ name: UnsafePointer<CChar>) -> CUnsignedInt {
+    if mockedFailure("if_nametoindex") { return 0 }
+    return if_nametoindex(name)
+}
+
+@inline(__always)
+func system_if_indextoname(_ index: CUnsignedInt, _ name: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? {
+    if mockedFailure("if_indextoname") { return nil }
+    return if_indextoname(index, name)
 }

@@ -1,16 +1,25 @@
 import CNetKitShims
 
 /// A name-resolution failure: the `EAI_*` code `getaddrinfo` or `getnameinfo` returned.
+///
+/// Errors compare and hash by ``code`` alone, so `error == .noName` matches whatever
+/// the captured ``systemError``, ``host`` and ``service``.
 public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The raw `EAI_*` code.
     public var code: CInt
     /// The `errno` captured when the code is `EAI_SYSTEM`.
     public var systemError: Errno?
+    /// The host name that was being resolved, if any; shown in ``description``, ignored by `==`.
+    public var host: String?
+    /// The service name or port that was being resolved, if any; shown in ``description``, ignored by `==`.
+    public var service: String?
 
-    /// Creates a resolver error from its raw code.
-    public init(code: CInt, systemError: Errno? = nil) {
+    /// Creates a resolver error from its raw code and, optionally, the query that failed.
+    public init(code: CInt, systemError: Errno? = nil, host: String? = nil, service: String? = nil) {
         self.code = code
         self.systemError = systemError
+        self.host = host
+        self.service = service
     }
 
     /// The host or service is not known. The corresponding C constant is `EAI_NONAME`.
@@ -50,6 +59,11 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
         case EAI_MEMORY: "EAI_MEMORY"
         case EAI_SYSTEM: "EAI_SYSTEM"
         case EAI_OVERFLOW: "EAI_OVERFLOW"
+        #if os(Linux)
+        // glibc declares these only under _GNU_SOURCE, which the shim must not set.
+        case -9: "EAI_ADDRFAMILY"
+        case -5: "EAI_NODATA"
+        #endif
         default: "EAI(\(code))"
         }
     }
@@ -60,6 +74,25 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
         return String(cString: gai_strerror(code))
     }
 
-    /// The message followed by the C name: `Name or service not known (EAI_NONAME)`.
-    public var description: String { "\(message) (\(name))" }
+    /// Whether NetKit abandoned the query because its task was cancelled: `EAI_SYSTEM` with `ECANCELED`.
+    public var isCancellation: Bool { code == EAI_SYSTEM && systemError?.rawValue == ECANCELED }
+
+    /// The query as text: `example.com:http`, `[::1]:80`, `example.com`, `:80`, or `nil` when neither is known.
+    public var query: String? {
+        switch (host, service) {
+        case (nil, nil): return nil
+        case (let host?, nil): return host
+        case (nil, let service?): return ":\(service)"
+        case (let host?, let service?):
+            return host.contains(":") ? "[\(host)]:\(service)" : "\(host):\(service)"
+        }
+    }
+
+    /// The message, the C name and the query:
+    /// `Name or service not known (EAI_NONAME) for no-such-host.invalid:80`.
+    public var description: String {
+        let base = "\(message) (\(name))"
+        guard let query else { return base }
+        return "\(base) for \(query)"
+    }
 }
