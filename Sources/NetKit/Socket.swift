@@ -75,34 +75,6 @@ extension Socket where Self: ~Copyable {
     }
 }
 
-/// The kind of a socket: stream, datagram, and so on.
-public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    /// The raw C value (`SOCK_STREAM`, ...).
-    public var rawValue: CInt
-    /// Creates a socket type from its raw C value.
-    public init(rawValue: CInt) { self.rawValue = rawValue }
-
-    /// A reliable byte stream (TCP). The corresponding C constant is `SOCK_STREAM`.
-    public static let stream = SocketType(rawValue: CNK_SOCK_STREAM)
-    /// Datagrams (UDP). The corresponding C constant is `SOCK_DGRAM`.
-    public static let datagram = SocketType(rawValue: CNK_SOCK_DGRAM)
-    /// Raw network protocol access. The corresponding C constant is `SOCK_RAW`.
-    public static let raw = SocketType(rawValue: CNK_SOCK_RAW)
-    /// Reliable, ordered datagrams. The corresponding C constant is `SOCK_SEQPACKET`.
-    public static let seqPacket = SocketType(rawValue: CNK_SOCK_SEQPACKET)
-
-    /// A short name: `stream`, `datagram`, `raw`, `seqPacket`.
-    public var description: String {
-        switch rawValue {
-        case CNK_SOCK_STREAM: "stream"
-        case CNK_SOCK_DGRAM: "datagram"
-        case CNK_SOCK_RAW: "raw"
-        case CNK_SOCK_SEQPACKET: "seqPacket"
-        default: "type(\(rawValue))"
-        }
-    }
-}
-
 /// Two connected sockets, as `socketpair(2)` makes them.
 ///
 /// Take the sockets out with `let a = pair.first` and `let b = pair.second`.
