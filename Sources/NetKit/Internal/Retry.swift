@@ -51,3 +51,36 @@ func nonBlockingSyscall<R: FixedWidthInteger>(
         throw SocketError(operation, errno: error, address: address)
     }
 }
+
+// MARK: - Calls that signal failure some other way than -1
+
+// `getaddrinfo` and `getnameinfo` return an `EAI_*` code instead of `-1`, and
+// only `EAI_SYSTEM` means "see errno".
+/// Calls `call` until it returns something other than `EAI_SYSTEM` with `EINTR`
+/// (both calls are safe to repeat). Returns `nil` on success, or the failure
+/// with `errno` captured at once when the code is `EAI_SYSTEM`.
+@inline(__always)
+func retryingResolverCall(_ call: () -> CInt) -> ResolverError? {
+    while true {
+        let code = call()
+        if code == 0 { return nil }
+        guard code == EAI_SYSTEM else { return ResolverError(code: code) }
+        let error = Errno.current  // read at once; nothing runs in between
+        if error != .interrupted { return ResolverError(code: code, systemError: error) }
+    }
+}
+
+/// Calls `call` once; a `0` result (the failure value of `if_nametoindex`) throws the current error.
+@inline(__always)
+func nonZeroOrErrno<R: FixedWidthInteger>(_ call: () -> R) throws(Errno) -> R {
+    let result = call()
+    if result != 0 { return result }
+    throw Errno.current
+}
+
+/// Calls `call` once; a `nil` result (the failure value of `if_indextoname`) throws the current error.
+@inline(__always)
+func nonNilOrErrno<R>(_ call: () -> R?) throws(Errno) -> R {
+    if let result = call() { return result }
+    throw Errno.current
+}

@@ -16,10 +16,11 @@ extension Resolver {
     ///   when `name` holds a NUL byte.
     public static func interfaceIndex(named name: String) throws(SocketError) -> UInt32 {
         try withCheckedCString(name, named: "interface", for: .interfaceIndex) { (cName) throws(SocketError) in
-            let index = system_if_nametoindex(cName)
-            // errno is read at once; nothing runs in between.
-            if index == 0 { throw SocketError(.interfaceIndex, errno: .current) }
-            return UInt32(index)
+            do throws(Errno) {
+                return UInt32(try nonZeroOrErrno { system_if_nametoindex(cName) })
+            } catch {
+                throw SocketError(.interfaceIndex, errno: error)
+            }
         }
     }
 
@@ -33,8 +34,12 @@ extension Resolver {
         var buffer = [CChar](repeating: 0, count: interfaceNameSize)
         let failure = buffer.withUnsafeMutableBufferPointer { name -> Errno? in
             guard let base = name.baseAddress else { return .noMemory }  // never: 16 elements
-            if system_if_indextoname(CUnsignedInt(index), base) == nil { return .current }
-            return nil
+            do throws(Errno) {
+                _ = try nonNilOrErrno { system_if_indextoname(CUnsignedInt(index), base) }
+                return nil
+            } catch {
+                return error
+            }
         }
         if let failure { throw SocketError(.interfaceIndex, errno: failure) }
         return string(fromNulTerminated: buffer)
