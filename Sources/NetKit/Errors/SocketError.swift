@@ -39,11 +39,10 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Whether this is the "would block" error of a non-blocking call (`EAGAIN`).
-    public var isWouldBlock: Bool { errno == .wouldBlock }
-
-    /// Whether this is a timeout: `ETIMEDOUT`, or `EAGAIN` from a socket with a receive or send timeout.
-    public var isTimeout: Bool { errno == .timedOut || errno == .wouldBlock }
+    /// Whether this is a timeout (`.timedOut`): a receive or send timeout passed, or a connect timed out.
+    ///
+    /// Blocking NetKit calls report the `EAGAIN` a socket timeout produces as `.timedOut`.
+    public var isTimeout: Bool { errno == .timedOut }
 
     /// One line such as `bind(127.0.0.1:9999) failed: Address already in use (EADDRINUSE)`.
     public var description: String {
