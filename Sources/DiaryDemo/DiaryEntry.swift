@@ -55,7 +55,16 @@ extension DiaryEntry {
 
     /// Parses a line ``line`` wrote (without its newline); `nil` when it is not one.
     init?(line: Substring) {
-        let fields = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+        // Split on the space byte, never on Characters: a space followed by a
+        // combining mark is one Character, and must still separate the fields.
+        let utf8 = line.utf8
+        var fields: [Substring] = []
+        var start = utf8.startIndex
+        while fields.count < 4, let space = utf8[start...].firstIndex(of: UInt8(ascii: " ")) {
+            fields.append(Substring(line.unicodeScalars[start..<space]))
+            start = utf8.index(after: space)
+        }
+        fields.append(Substring(line.unicodeScalars[start...]))
         guard fields.count == 5,
               let sequence = UInt64(fields[0]), sequence > 0,
               let time = Timestamp.parse(fields[1]),

@@ -157,12 +157,17 @@ final class DiaryService {
 
     private func handlePlainDatagram<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from source: SocketAddress) {
         let destination = Destination.datagram(source)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        // Trim one "\n" or "\r\n" as bytes ("\r\n" is a single Character in Swift).
+        var end = bytes.endIndex
+        if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\n") {
+            end = bytes.index(before: end)
+            if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
+        }
+        guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
             reply("error the text is not valid UTF-8\n", to: destination)
             return
         }
-        var line = Substring(text)
-        if line.hasSuffix("\n") { line.removeLast() }   // "\r\n" is one Character
+        let line = Substring(text)
         if let after = Self.syncCommand(line) {
             plainSync(after: after, to: destination)
         } else {
@@ -231,14 +236,15 @@ final class DiaryService {
     ///
     /// `sync` / `r` (optionally with a sequence number to start after) streams the
     /// diary; any other line is a new entry, answered `ok <seq>` once on disk.
-    func handleLine(_ bytes: some Collection<UInt8>, connection: Int, peer: SocketAddress) {
+    func handleLine<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes, connection: Int, peer: SocketAddress) {
         let destination = Destination.stream(connection)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        var end = bytes.endIndex
+        if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
+        guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
             reply("error the text is not valid UTF-8\n", to: destination)
             return
         }
-        var line = Substring(text)
-        if line.hasSuffix("\r") { line.removeLast() }
+        let line = Substring(text)
         if let after = Self.syncCommand(line) {
             // Keep the connection's replies in order: what it appended comes first.
             if hasUncommitted {

@@ -20,7 +20,7 @@ struct EntryTests {
     }
 
     static let texts = ["hello", "two words", " leading space", "tab\there", "new\nline", "back\\slash \\n literal",
-                        "bell\u{07} del\u{7F}", "emoji 📓 and ü", "trailing\r\n", String(repeating: "x", count: 4096)]
+                        "bell\u{07} del\u{7F}", "emoji 📓 and ü", "trailing\r\n", "\u{0488} a combining mark first", "\u{301}", String(repeating: "x", count: 4096)]
 
     @Test(arguments: texts)
     func lineRoundTrip(_ text: String) throws {
