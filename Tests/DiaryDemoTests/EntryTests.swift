@@ -30,7 +30,7 @@ struct EntryTests {
         #expect(DiaryEntry(line: Substring(line)) == entry)
         var anonymous = entry
         anonymous.name = ""
-        #expect(anonymous.line.hasPrefix("12 2025-11-25T20:49:11.123Z [::1]:40000 - "))
+        #expect(anonymous.line.utf8.starts(with: "12 2025-11-25T20:49:11.123Z [::1]:40000 - ".utf8))
         #expect(DiaryEntry(line: Substring(anonymous.line)) == anonymous)
     }
 
