@@ -103,7 +103,7 @@ final class DiaryServer {
             items.append(PollItem(listener, interest: connections.count < Self.maximumConnections ? .readable : []))
             for (id, client) in connections {
                 var interest: Readiness = []
-                if !client.peerClosed, client.pendingOutput < Self.outputHighWater { interest.insert(.readable) }
+                if !client.peerClosed, client.pendingOutput < Self.outputHighWater, client.queue.count < 1024 { interest.insert(.readable) }
                 if client.hasOutput { interest.insert(.writable) }
                 items.append(PollItem(descriptor: client.descriptor, interest: interest))
                 order.append(id)
@@ -141,10 +141,8 @@ final class DiaryServer {
             case (.datagram(let address), .bytes(let bytes)):
                 // A reply that does not fit the send buffer is dropped; the client retries.
                 _ = try? bytes.withUnsafeBytes { (raw) throws(SocketError) in try udp.trySend(raw, to: address) }
-            case (.stream(let id), .bytes(let bytes)):
-                connections[id]?.output += bytes
-            case (.stream(let id), .entries(let index)):
-                connections[id]?.streamIndex = index
+            case (.stream(let id), let payload):
+                connections[id]?.queue.append(payload)
             case (.datagram, .entries):
                 break
             }
@@ -242,8 +240,8 @@ final class TCPClient {
     var input: [UInt8] = []
     var output: [UInt8] = []
     var outputOffset = 0
-    /// While streaming a sync: the index of the next entry to send.
-    var streamIndex: Int?
+    /// Replies not yet in ``output``, in order (a sync is turned into lines as the output drains).
+    var queue: [DiaryService.Payload] = []
     var peerClosed = false
 
     init(connection: consuming StreamConnection, peer: SocketAddress) {
@@ -253,19 +251,26 @@ final class TCPClient {
     }
 
     var pendingOutput: Int { output.count - outputOffset }
-    var hasOutput: Bool { pendingOutput > 0 || streamIndex != nil }
+    var hasOutput: Bool { pendingOutput > 0 || !queue.isEmpty }
 
-    /// Tops the output up with sync lines, 64 KiB at a time.
+    /// Moves queued replies into the output, turning syncs into lines, up to 64 KiB at a time.
     func refill(from entries: [DiaryEntry]) {
         if outputOffset > 0, outputOffset == output.count {
             output.removeAll(keepingCapacity: true)
             outputOffset = 0
         }
-        guard var index = streamIndex, pendingOutput < 65536 else { return }
-        while index < entries.count, pendingOutput < 65536 {
-            output += Array((entries[index].line + "\n").utf8)
-            index += 1
+        while pendingOutput < 65536, let next = queue.first {
+            switch next {
+            case .bytes(let bytes):
+                output += bytes
+                queue.removeFirst()
+            case .entries(var range):
+                while !range.isEmpty, pendingOutput < 65536 {
+                    output += Array((entries[range.lowerBound].line + "\n").utf8)
+                    range = range.dropFirst()
+                }
+                if range.isEmpty { queue.removeFirst() } else { queue[0] = .entries(range) }
+            }
         }
-        streamIndex = index < entries.count ? index : nil
     }
 }

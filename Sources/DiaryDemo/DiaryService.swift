@@ -16,8 +16,8 @@ final class DiaryService {
     /// What to send.
     enum Payload: Equatable {
         case bytes([UInt8])
-        /// Stream every committed entry from this index of ``DiaryStore/entries`` (TCP sync).
-        case entries(fromIndex: Int)
+        /// Stream these committed entries (indices into ``DiaryStore/entries``) as lines (TCP sync).
+        case entries(Range<Int>)
     }
 
     struct Outgoing: Equatable {
@@ -253,8 +253,9 @@ final class DiaryService {
                     return
                 }
             }
+            // A snapshot: the entries there are now, streamed in order with the connection's other replies.
             let index = after == .max ? store.entries.count : store.index(ofFirstFrom: after + 1)
-            outbox.append(Outgoing(destination: destination, payload: .entries(fromIndex: index)))
+            outbox.append(Outgoing(destination: destination, payload: .entries(index..<store.entries.count)))
         } else {
             plainAppend(String(line), address: peer.description, to: destination)
         }

@@ -187,11 +187,11 @@ struct ServiceTests {
             // The sync committed the append first, so its "ok" precedes the stream.
             #expect(service.outbox == [
                 DiaryService.Outgoing(destination: .stream(3), payload: .bytes(Array("ok 1\n".utf8))),
-                DiaryService.Outgoing(destination: .stream(3), payload: .entries(fromIndex: 0)),
+                DiaryService.Outgoing(destination: .stream(3), payload: .entries(0..<1)),
             ])
             service.outbox.removeAll()
             service.handleLine(Array("sync 1".utf8), connection: 4, peer: Self.bob)
-            #expect(service.outbox == [DiaryService.Outgoing(destination: .stream(4), payload: .entries(fromIndex: 1))])
+            #expect(service.outbox == [DiaryService.Outgoing(destination: .stream(4), payload: .entries(1..<1))])
         }
     }
 

@@ -186,6 +186,11 @@ final class ServerProcess: @unchecked Sendable {
 /// Runs `diary` to completion with files (not pipes) for its input and output, so
 /// no other child process started meanwhile can hold them open.
 func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
+    try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout)
+}
+
+/// Runs any executable to completion the same way as ``runDiary(_:input:timeout:)``.
+func runProcess(_ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let paths = (input: directory.file("stdin"), output: directory.file("stdout"), errors: directory.file("stderr"))
@@ -193,7 +198,7 @@ func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval =
     _ = FileManager.default.createFile(atPath: paths.output, contents: nil)
     _ = FileManager.default.createFile(atPath: paths.errors, contents: nil)
     let process = Process()
-    process.executableURL = ChildProcess.diary
+    process.executableURL = executable
     process.arguments = arguments
     process.standardInput = FileHandle(forReadingAtPath: paths.input)
     process.standardOutput = FileHandle(forWritingAtPath: paths.output)
