@@ -41,6 +41,13 @@ struct ServiceTests {
         }
     }
 
+    @Test func mappedAddressesAreShownAsIPv4() {
+        let mapped = SocketAddress.ipv6(IPv6Address(ipv4Mapped: IPv4Address(10, 1, 2, 3)), port: 7)
+        #expect(DiaryService.display(mapped) == "10.1.2.3:7")
+        #expect(DiaryService.display(.ipv6(.loopback, port: 7)) == "[::1]:7")
+        #expect(DiaryService.display(Self.alice) == "127.0.0.1:40001")
+    }
+
     @Test func retriedAppendIsStoredOnce() throws {
         try withService { service, _ in
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)
