@@ -54,6 +54,8 @@ final class DiaryServer {
                     let listener = try StreamListener(bindingTo: bound)
                     try udp.setNonBlocking()
                     try listener.setNonBlocking()
+                    // Room for bursts from many clients between two rounds (best effort; the kernel may cap it).
+                    try? udp.setOption(.receiveBufferSize, 4 << 20)
                     self.udp = udp
                     self.listener = listener
                     self.address = bound

@@ -33,6 +33,12 @@ final class DiaryStore {
             guard manager.createFile(atPath: path, contents: nil) else {
                 throw .storage("cannot create the diary file \(path)")
             }
+            // Make the new directory entry durable too (best effort: fsync on the directory).
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if let handle = FileHandle(forReadingAtPath: directory) {
+                try? handle.synchronize()
+                try? handle.close()
+            }
         }
         let realPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
         self.path = realPath

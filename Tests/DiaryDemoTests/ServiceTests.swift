@@ -76,6 +76,18 @@ struct ServiceTests {
         }
     }
 
+    @Test func manyDistinctSourcesKeepTheCacheBounded() throws {
+        try withService { service, _ in
+            for port in 1...12_000 {
+                service.handleDatagram(appendFrame(id: 1, text: "from \(port)"), from: .ipv4(.loopback, port: UInt16(port)))
+            }
+            try service.commit()
+            service.outbox.removeAll()
+            #expect(service.retryCache.count == 10_000)
+            #expect(service.store.entries.count == 12_000)
+        }
+    }
+
     @Test func badRequestsAreAnsweredOrDroppedNeverStored() throws {
         try withService { service, path in
             var version2 = appendFrame(id: 5, text: "x"); version2[2] = 2
