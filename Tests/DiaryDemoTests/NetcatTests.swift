@@ -80,14 +80,14 @@ struct NetcatTests {
 }
 
 /// socat as a second real peer, when it is installed (`.ci/run` installs it). Over UDP socat
-/// exits after one second without traffic (`-T 1`); the answer comes long before.
+/// waits 1.5 s after its input ends (`-t 1.5`); the answer comes long before.
 @Suite("Plain text (socat)", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat")))
 struct SocatTests {
     @Test func udpAppendAndTCPSync() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let server = try ServerProcess(file: directory.file())
-        let udp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "5", "-T", "1", "-", "UDP:127.0.0.1:\(server.port)"],
+        let udp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "1.5", "-", "UDP:127.0.0.1:\(server.port)"],
                                  input: "from socat\n")
         #expect(udp.status == 0, "\(udp.errors)")
         #expect(udp.output == "ok 1\n")
