@@ -18,6 +18,8 @@ enum DiaryLimits {
     static let maximumTextBytes = 4096
     /// The longest client name, in UTF-8 bytes.
     static let maximumNameBytes = 64
+    /// Sequence numbers in a file must stay below this (so counting on can never overflow).
+    static let maximumSequence: UInt64 = 1 << 62
     /// The largest sync page or error reply the server sends, in bytes (no IP fragmentation).
     static let maximumPageBytes = 1400
 
@@ -66,12 +68,13 @@ extension DiaryEntry {
         }
         fields.append(Substring(line.unicodeScalars[start...]))
         guard fields.count == 5,
-              let sequence = UInt64(fields[0]), sequence > 0,
+              let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
               let time = Timestamp.parse(fields[1]),
-              !fields[2].isEmpty, !fields[3].isEmpty,
-              let text = Self.unescape(fields[4]), !text.isEmpty else { return nil }
-        self.init(sequence: sequence, time: time, address: String(fields[2]),
-                  name: fields[3] == "-" ? "" : String(fields[3]), text: text)
+              !fields[2].isEmpty, fields[2].utf8.count <= 255, !fields[3].isEmpty,
+              let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil else { return nil }
+        let name = fields[3] == "-" ? "" : String(fields[3])
+        guard DiaryLimits.problem(withName: name) == nil else { return nil }
+        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text)
     }
 
     static func escape(_ text: String) -> String {

@@ -5,6 +5,8 @@ import Foundation
 
 func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     let server = try DiaryServer(configuration: configuration)
+    // A closed standard output (`diary server | head -1`) must not kill the server.
+    signal(SIGPIPE, SIG_IGN)
     // SIGINT and SIGTERM wake the poll loop through the server's socket pair.
     var sources: [any DispatchSourceSignal] = []
     for signalNumber in [SIGINT, SIGTERM] {

@@ -36,7 +36,11 @@ struct EntryTests {
 
     @Test(arguments: ["", "1", "x 2025-11-25T20:49:11.123Z a - t", "0 2025-11-25T20:49:11.123Z a - t",
                       "1 yesterday a - t", "1 2025-11-25T20:49:11.123Z a - ", "1 2025-11-25T20:49:11.123Z a - bad\\q",
-                      "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -"])
+                      "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -",
+                      "18446744073709551615 2025-11-25T20:49:11.123Z a - too far",
+                      "1 2025-11-25T20:49:11.123Z a - " + String(repeating: "x", count: 4097),
+                      "1 2025-11-25T20:49:11.123Z " + String(repeating: "a", count: 256) + " - long address",
+                      "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name"])
     func badLines(_ line: String) {
         #expect(DiaryEntry(line: Substring(line)) == nil)
     }
