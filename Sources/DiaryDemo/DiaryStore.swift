@@ -13,6 +13,8 @@ final class DiaryStore {
     private(set) var staged: [DiaryEntry] = []
     /// Problems found when loading (a dropped torn line, skipped lines), one line each.
     private(set) var warnings: [String] = []
+    /// How many commits (each one `write` and one `fsync`) have been made.
+    private(set) var commitCount = 0
     /// The file's real path (symbolic links resolved).
     let path: String
 
@@ -111,6 +113,7 @@ final class DiaryStore {
         } catch {
             throw .storage("cannot write the diary file \(path): \(error.localizedDescription)")
         }
+        commitCount += 1
         entries.append(contentsOf: batch)
         return batch
     }

@@ -20,7 +20,8 @@ func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     Console.print(server.banner)
     try server.run()
     sources.forEach { $0.cancel() }
-    Console.print("diary server stopped; \(server.service.store.entries.count) entries in \(server.service.store.path)")
+    let store = server.service.store
+    Console.print("diary server stopped; \(store.entries.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")
 }
 
 func runClient(_ configuration: DiaryClient.Configuration, mode: ClientMode) throws(DiaryError) {

@@ -3,7 +3,7 @@ import Testing
 @testable import DiaryDemo
 
 /// Python's `socket` module as the netcat stand-in: plain text over UDP and TCP.
-@Suite("Plain text (netcat)")
+@Suite("Plain text (netcat)", .enabled(if: ["/usr/bin/python3", "/usr/local/bin/python3"].contains { FileManager.default.isExecutableFile(atPath: $0) }))
 struct NetcatTests {
     static let script = #"""
     import socket, sys
