@@ -52,7 +52,23 @@ extension DiaryEntry {
     /// (`\\`, `\n`, `\r`, `\t`, `\xHH`), so an entry is always exactly one line.
     /// This is both the diary file's format and what plain-text sync returns.
     var line: String {
-        "\(sequence) \(Timestamp.format(time)) \(address) \(name.isEmpty ? "-" : name) \(Self.escape(text))"
+        var bytes: [UInt8] = []
+        appendLine(to: &bytes)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    /// Appends ``line``'s UTF-8 bytes and a newline to `bytes` (the fast path for sync and the file).
+    func appendLine(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: String(sequence).utf8)
+        bytes.append(UInt8(ascii: " "))
+        Timestamp.append(time, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: address.utf8)
+        bytes.append(UInt8(ascii: " "))
+        if name.isEmpty { bytes.append(UInt8(ascii: "-")) } else { bytes.append(contentsOf: name.utf8) }
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: Self.escape(text).utf8)
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Parses a line ``line`` wrote (without its newline); `nil` when it is not one.

@@ -268,7 +268,7 @@ final class TCPClient {
                 queue.removeFirst()
             case .entries(var range):
                 while !range.isEmpty, pendingOutput < 65536 {
-                    output += Array((entries[range.lowerBound].line + "\n").utf8)
+                    entries[range.lowerBound].appendLine(to: &output)
                     range = range.dropFirst()
                 }
                 if range.isEmpty { queue.removeFirst() } else { queue[0] = .entries(range) }

@@ -215,7 +215,8 @@ final class DiaryService {
         var datagrams = 0
         var current: [UInt8] = []
         while index < entries.count {
-            let line = Array((entries[index].line + "\n").utf8)
+            var line: [UInt8] = []
+            entries[index].appendLine(to: &line)
             let isLast = datagrams == Self.maximumPlainReplies - 1
             // The last datagram keeps room for the `more <seq>` line.
             let budget = DiaryLimits.maximumPageBytes - (isLast ? 32 : 0)

@@ -102,13 +102,10 @@ final class DiaryStore {
         guard !staged.isEmpty else { return [] }
         let batch = staged
         staged.removeAll(keepingCapacity: true)
-        var text = ""
-        for entry in batch {
-            text += entry.line
-            text += "\n"
-        }
+        var bytes: [UInt8] = []
+        for entry in batch { entry.appendLine(to: &bytes) }
         do {
-            try handle.write(contentsOf: Data(text.utf8))
+            try handle.write(contentsOf: bytes)
             try handle.synchronize()
         } catch {
             throw .storage("cannot write the diary file \(path): \(error.localizedDescription)")

@@ -85,6 +85,7 @@ struct EndToEndTests {
         let child = try runDiary(arguments)
         #expect(child.status == 0)
         #expect(child.output.contains("Usage"))
+        #expect(child.output.contains("--port"))
     }
 
     @Test func noArgumentsIsAUsageError() throws {

@@ -14,6 +14,12 @@ struct EntryTests {
         #expect(Timestamp.format(0) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.format(951_782_400_000) == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp.format(1_764_103_751_123) == "2025-11-25T20:49:11.123Z")
+        var bytes: [UInt8] = []
+        Timestamp.append(1_764_103_751_123, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "2025-11-25T20:49:11.123Z")
+        bytes = []
+        Timestamp.append(-1, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == Timestamp.format(-1))
         #expect(Timestamp.parse("2025-13-01T00:00:00.000Z") == nil)
         #expect(Timestamp.parse("2025-11-25 20:49:11.123Z") == nil)
         #expect(Timestamp.parse("2025-11-25T20:49:11Z") == nil)
@@ -27,6 +33,9 @@ struct EntryTests {
         let entry = DiaryEntry(sequence: 12, time: 1_764_103_751_123, address: "[::1]:40000", name: "amy", text: text)
         let line = entry.line
         #expect(!line.contains("\n") && !line.contains("\r"))
+        var bytes: [UInt8] = []
+        entry.appendLine(to: &bytes)
+        #expect(bytes == Array((line + "\n").utf8))
         #expect(DiaryEntry(line: Substring(line)) == entry)
         var anonymous = entry
         anonymous.name = ""
