@@ -9,7 +9,8 @@ let package = Package(
     name: "NetKitBenchmarks",
     products: [
         .executable(name: "netkit-bench", targets: ["NetKitBench"]),
-        // (room for further executables, such as a load generator for the diary demo)
+        // Load on the real diary server: concurrent appends (p50/p99) and a large sync.
+        .executable(name: "diary-load", targets: ["DiaryLoad"]),
     ],
     dependencies: [
         .package(name: "NetKit", path: ".."),
@@ -31,6 +32,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/netkit-bench"
+        ),
+        .executableTarget(
+            name: "DiaryLoad",
+            dependencies: [.product(name: "NetKit", package: "NetKit")],
+            path: "Sources/diary-load"
         ),
     ],
     swiftLanguageModes: [.v6]
