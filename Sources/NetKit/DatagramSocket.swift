@@ -118,7 +118,7 @@ extension DatagramSocket {
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(SocketError) -> Int {
         let fd = descriptor
-        return try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
+        return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int in
             try blockingResult(.sendTo, address: address) {
                 system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags, pointer, length)
             }
@@ -165,7 +165,7 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `sendto` for anything but "would block".
     public func trySend(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(SocketError) -> Int? {
         let fd = descriptor
-        return try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int? in
+        return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int? in
             try nonBlockingSyscall(.sendTo, address: address) {
                 system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT), pointer, length)
             }
@@ -229,21 +229,21 @@ extension DatagramSocket {
         #endif
     }
 
+    @inline(__always)
     func receiveFrom(_ buffer: UnsafeMutableRawBufferPointer, flags: CInt, blocking: Bool) throws(SocketError) -> ReceivedDatagram? {
-        var storage = sockaddr_storage()
-        var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = descriptor
-        let length: Int? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> Int? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> Int? in
-                let call = {
-                    system_recvfrom(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag, address, &addressLength)
-                }
-                return blocking ? try blockingResult(.receiveFrom, call) : try nonBlockingSyscall(.receiveFrom, call)
+        // Uninitialised stack storage, as C would declare it: the kernel writes it.
+        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (storage) throws(SocketError) -> ReceivedDatagram? in
+            let address = UnsafeMutableRawPointer(storage.baseAddress!).assumingMemoryBound(to: sockaddr.self)
+            var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let call = {
+                system_recvfrom(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag, address, &addressLength)
             }
+            let length = blocking ? try blockingResult(.receiveFrom, call) : try nonBlockingSyscall(.receiveFrom, call)
+            guard let length else { return nil }
+            let sender = SocketAddress.decodeFast(address, length: addressLength)
+            return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
         }
-        guard let length else { return nil }
-        let sender = addressLength == 0 ? nil : SocketAddress(storage: storage, length: addressLength)
-        return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
     }
 }
 

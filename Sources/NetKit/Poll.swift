@@ -77,20 +77,23 @@ public func poll(_ items: inout [PollItem], timeout: Duration?) throws(SocketErr
 /// - Throws: ``SocketError`` from `poll`.
 @discardableResult
 public func poll(_ items: UnsafeMutableBufferPointer<PollItem>, timeout: Duration?) throws(SocketError) -> Int {
-    let milliseconds: CInt
-    if let timeout {
-        let (seconds, attoseconds) = timeout.components
-        guard seconds >= 0, attoseconds >= 0 else {
-            throw SocketError(.poll, .invalidArgument("a poll timeout must not be negative (\(timeout))"))
-        }
-        // Round up, so a short timeout still waits rather than spinning.
-        let total = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        milliseconds = CInt(clamping: total)
-    } else {
-        milliseconds = -1
-    }
+    let milliseconds = try timeoutMilliseconds(timeout, for: .poll)
     let count = nfds_t(items.count)
     return Int(try items.withMemoryRebound(to: pollfd.self) { (raw) throws(SocketError) in
         try syscall(.poll) { system_poll(raw.baseAddress!, count, milliseconds) }
     })
+}
+
+/// A wait timeout in whole milliseconds for `poll` and `epoll_wait`: `-1` for
+/// "forever", rounded up so a short timeout still waits rather than spinning.
+func timeoutMilliseconds(_ timeout: Duration?, for operation: SocketError.Operation) throws(SocketError) -> CInt {
+    guard let timeout else { return -1 }
+    let (seconds, attoseconds) = timeout.components
+    guard seconds >= 0, attoseconds >= 0 else {
+        throw SocketError(operation, .invalidArgument("a wait timeout must not be negative (\(timeout))"))
+    }
+    let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+    if overflow { return CInt.max }
+    let total = milliseconds + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+    return CInt(clamping: total)
 }

@@ -21,11 +21,27 @@ public struct SocketOption<Value: SocketOptionValue>: Sendable, Hashable {
     }
 
     func get(_ fd: CInt) throws(SocketError) -> Value {
-        try Value.getOption(fd: fd, level: level, name: name)
+        do {
+            return try Value.getOption(fd: fd, level: level, name: name)
+        } catch {
+            throw annotated(error)
+        }
     }
 
     func set(_ fd: CInt, _ value: Value) throws(SocketError) {
-        try value.setOption(fd: fd, level: level, name: name)
+        do {
+            try value.setOption(fd: fd, level: level, name: name)
+        } catch {
+            throw annotated(error)
+        }
+    }
+
+    /// The error with this option's C names attached, so it reads
+    /// `setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS) failed: ...`.
+    private func annotated(_ error: SocketError) -> SocketError {
+        var error = error
+        if error.option == nil { error.option = optionDescription(level: level, name: name) }
+        return error
     }
 }
 
@@ -137,11 +153,7 @@ extension SocketOption where Value == Duration {
     public static var sendTimeout: Self { Self(level: SOL_SOCKET, name: SO_SNDTIMEO) }
 }
 
-// MARK: - IPPROTO_IPV6 and IPPROTO_TCP
-
-extension SocketOption where Value == Bool {
-    /// Restricts an IPv6 socket to IPv6 only (no IPv4-mapped traffic). The corresponding C constant is `IPV6_V6ONLY`.
-    public static var ipv6Only: Self { Self(level: CNK_IPPROTO_IPV6, name: IPV6_V6ONLY) }
-    /// Sends small segments at once instead of coalescing them (Nagle off). The corresponding C constant is `TCP_NODELAY`.
-    public static var noDelay: Self { Self(level: CNK_IPPROTO_TCP, name: TCP_NODELAY) }
+extension SocketOption where Value == Linger {
+    /// What `close` does with unsent stream data: return at once, wait, or reset. The corresponding C constant is `SO_LINGER`.
+    public static var linger: Self { Self(level: SOL_SOCKET, name: SO_LINGER) }
 }

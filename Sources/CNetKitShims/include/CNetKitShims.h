@@ -40,6 +40,12 @@ struct cnk_mmsghdr {
 int cnk_recvmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags, struct timespec *timeout);
 int cnk_sendmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags);
 int cnk_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+#else
+// Elsewhere the same layout serves DatagramBatch's portable recvmsg/sendmsg loop.
+struct cnk_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
 #endif
 
 // Starts a detached thread (no join needed); returns 0 or an error number. Hides

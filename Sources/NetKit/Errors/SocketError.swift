@@ -14,6 +14,9 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: Reason
     /// The address the call was given or was using, where that helps.
     public var address: SocketAddress?
+    /// The socket option a `getsockopt`/`setsockopt` failed on, by its C level and name
+    /// (such as `IPPROTO_IPV6, IPV6_UNICAST_HOPS`), where that helps.
+    public var option: String? = nil
 
     /// Creates an error from its parts.
     public init(_ operation: Operation, _ reason: Reason, address: SocketAddress? = nil) {
@@ -46,7 +49,7 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// One line such as `bind(127.0.0.1:9999) failed: Address already in use (EADDRINUSE)`.
     public var description: String {
-        let target = address.map { "(\($0))" } ?? "()"
+        let target = address.map { "(\($0))" } ?? option.map { "(\($0))" } ?? "()"
         return "\(operation.rawValue)\(target) failed: \(reason)"
     }
 }

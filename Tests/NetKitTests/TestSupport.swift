@@ -1,0 +1,51 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// A plain thread for the blocking half of a test (a client or a reader), joined
+/// with a bound. Swift concurrency's small pool must not be blocked, so blocking
+/// peers get a thread of their own.
+final class BackgroundThread: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(_ name: String = "test peer", _ body: @escaping @Sendable () throws -> Void) {
+        let thread = Thread { [self] in
+            do { try body() } catch { failure.withLock { $0 = error } }
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Waits for the thread to finish (at most `timeout`) and rethrows its error.
+    func join(timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (seconds, attoseconds) = timeout.components
+        let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        guard finished.wait(timeout: deadline) == .success else {
+            Issue.record("background thread did not finish within \(timeout)", sourceLocation: sourceLocation)
+            return
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+}
+
+/// A one-shot value handed from one thread to another (such as a port a peer printed).
+final class Handoff<Value: Sendable>: Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let value = Mutex<Value?>(nil)
+
+    init() {}
+
+    func put(_ newValue: Value) {
+        value.withLock { $0 = newValue }
+        ready.signal()
+    }
+
+    /// The value, or nil when none came within `timeout`.
+    func take(timeout: Duration = .seconds(10)) -> Value? {
+        let (seconds, _) = timeout.components
+        guard ready.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
+        return value.withLock { $0 }
+    }
+}
