@@ -47,3 +47,22 @@ struct ArgumentsTests {
         }
     }
 }
+
+@Suite("Client shell")
+struct ClientShellTests {
+    @Test(arguments: [
+        ("127.0.0.1:5000", "127.0.0.1:5000", true), ("127.0.0.1:5000", "127.0.0.1", true),
+        ("127.0.0.1:5000", "127.0.0.2", false), ("127.0.0.1:5000", "127.0.0.1:5001", false),
+        ("[::1]:5000", "::1", true), ("[::1]:5000", "[::1]", true), ("[::1]:5000", "[::1]:5000", true),
+        ("[::1]:5000", "::", false),
+    ])
+    func addressMatching(_ address: String, _ wanted: String, _ expected: Bool) {
+        #expect(ClientShell.address(address, matches: wanted) == expected)
+    }
+
+    @Test func trimming() {
+        #expect("  sync \t".trimmingWhitespace() == "sync")
+        #expect("   ".trimmingWhitespace() == "")
+        #expect("from 1.2.3.4".dropFirst(5).trimmingWhitespace() == "1.2.3.4")
+    }
+}
