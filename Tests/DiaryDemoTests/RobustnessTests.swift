@@ -14,6 +14,7 @@ struct RobustnessTests {
         func record(_ text: String, _ sequence: UInt64) { lock.lock(); stored[text] = sequence; lock.unlock() }
         func fail(_ text: String) { lock.lock(); failures.append(text); lock.unlock() }
         var all: [String: UInt64] { lock.lock(); defer { lock.unlock() }; return stored }
+        var count: Int { lock.lock(); defer { lock.unlock() }; return stored.count }
         var failed: [String] { lock.lock(); defer { lock.unlock() }; return failures }
     }
 
@@ -43,9 +44,10 @@ struct RobustnessTests {
                 guard let client = try? client(port: port, timeout: .milliseconds(100), retries: 2) else { return }
                 for index in 0..<5000 where !killed.isSet {
                     let text = "worker \(worker) entry \(index)"
-                    guard let stored = try? client.append(text) else { break }
+                    // A slow answer on a busy machine is not the end: go on with the next entry.
+                    guard let stored = try? client.append(text) else { continue }
                     confirmed.record(text, stored.sequence)
-                    if confirmed.all.count == 300 { enough.signal() }
+                    if confirmed.count >= 300 { enough.signal() }   // Extra signals are harmless.
                 }
             }
         }
