@@ -67,15 +67,22 @@ final class DiaryClient {
         let datagram = WireFormat.encode(RequestFrame(id: id, request: request))
         var wait = configuration.timeout
         let attempts = configuration.retries + 1
+        var refusals = 0
         for _ in 0..<attempts {
             do {
                 try socket.send(datagram)
                 if let response = try awaitResponse(id: id, within: wait) { return response }
             } catch {
                 guard error.errno == .connectionRefused else { throw .socket(error) }
+                // Refused means not delivered, so trying another address cannot duplicate the entry.
+                refusals += 1
                 try useNextCandidate()
+                continue
             }
             wait = min(wait * 2, max(configuration.timeout, .seconds(2)))
+        }
+        if refusals == attempts {
+            throw .notListening(server: "\(configuration.host) port \(configuration.port)")
         }
         throw .noAnswer(server: "\(server)", attempts: attempts)
     }

@@ -10,6 +10,8 @@ enum DiaryError: Error, CustomStringConvertible {
     case fileLocked(path: String)
     /// The server did not answer after all the retries.
     case noAnswer(server: String, attempts: Int)
+    /// Nothing listens at the server's address (every attempt was refused).
+    case notListening(server: String)
     /// The server refused a request, with its reason.
     case refused(String)
     /// The server answered something this client cannot read.
@@ -23,6 +25,7 @@ enum DiaryError: Error, CustomStringConvertible {
         case .storage(let text): text
         case .fileLocked(let path): "another diary server already uses \(path)"
         case .noAnswer(let server, let attempts): "no answer from \(server) after \(attempts) attempts"
+        case .notListening(let server): "no diary server at \(server) (connection refused)"
         case .refused(let reason): "the server refused: \(reason)"
         case .badReply(let text): "unreadable reply from the server: \(text)"
         case .socket(let error): "\(error)"

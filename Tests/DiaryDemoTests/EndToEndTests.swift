@@ -80,6 +80,16 @@ struct EndToEndTests {
         #expect(child.errors == "diary: no answer from 127.0.0.1:\(port) after 3 attempts\n")
     }
 
+    @Test func noServerIsAClearError() throws {
+        // A port nobody listens on: bind one, note it, close it.
+        let probe = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+        guard let port = try probe.localAddress.port else { return }
+        try probe.close()
+        let child = try runDiary(["client", "--host", "127.0.0.1", "--port", String(port), "--send", "nobody home"])
+        #expect(child.status == 1)
+        #expect(child.errors == "diary: no diary server at 127.0.0.1 port \(port) (connection refused)\n")
+    }
+
     @Test(arguments: [["--help"], ["server", "--help"], ["client", "--help"], ["help"]])
     func help(_ arguments: [String]) throws {
         let child = try runDiary(arguments)
