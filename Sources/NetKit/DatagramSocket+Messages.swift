@@ -77,9 +77,15 @@ extension DatagramSocket {
                     header.msg_iovlen = 1
                     header.msg_control = controlBuffer.baseAddress
                     header.msg_controllen = .init(controlBufferSize)
-                    let call = { system_recvmsg(fd, &header, flags | Self.truncFlag) }
-                    let length = blocking ? try blockingResult(.receiveMessage, call) : try nonBlockingSyscall(.receiveMessage, call)
-                    guard let length else { return nil }
+                    // Inline closures stay non-escaping: no boxed `header`, no dynamic exclusivity checks.
+                    let length: Int
+                    if blocking {
+                        length = try blockingResult(.receiveMessage) { system_recvmsg(fd, &header, flags | Self.truncFlag) }
+                    } else {
+                        guard let received = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, &header, flags | Self.truncFlag) })
+                        else { return nil }
+                        length = received
+                    }
                     let address = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: sockaddr.self)
                     let sender = SocketAddress.decodeFast(address, length: header.msg_namelen)
                     var ignored: ErrorQueueEntry?
