@@ -66,7 +66,7 @@ enum Arguments {
         var rest = arguments.dropFirst()
         switch subcommand {
         case "-h", "--help", "help":
-            return .help(overview)
+            return .help(overview + "\n\n" + serverHelp + "\n\n" + clientHelp)
         case "server":
             var configuration = DiaryServer.Configuration()
             while let option = rest.popFirst() {

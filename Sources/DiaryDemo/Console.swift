@@ -4,11 +4,12 @@ import Foundation
 enum Console {
     /// Writes `line` and a newline to standard output.
     static func print(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        // The throwing write: a closed pipe is an error to ignore, not a crash.
+        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Writes `diary: <line>` to standard error.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data(("diary: " + line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("diary: " + line + "\n").utf8))
     }
 }

@@ -18,6 +18,8 @@ enum DiaryLimits {
     static let maximumTextBytes = 4096
     /// The longest client name, in UTF-8 bytes.
     static let maximumNameBytes = 64
+    /// Sequence numbers in a file must stay below this (so counting on can never overflow).
+    static let maximumSequence: UInt64 = 1 << 62
     /// The largest sync page or error reply the server sends, in bytes (no IP fragmentation).
     static let maximumPageBytes = 1400
 
@@ -50,7 +52,23 @@ extension DiaryEntry {
     /// (`\\`, `\n`, `\r`, `\t`, `\xHH`), so an entry is always exactly one line.
     /// This is both the diary file's format and what plain-text sync returns.
     var line: String {
-        "\(sequence) \(Timestamp.format(time)) \(address) \(name.isEmpty ? "-" : name) \(Self.escape(text))"
+        var bytes: [UInt8] = []
+        appendLine(to: &bytes)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    /// Appends ``line``'s UTF-8 bytes and a newline to `bytes` (the fast path for sync and the file).
+    func appendLine(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: String(sequence).utf8)
+        bytes.append(UInt8(ascii: " "))
+        Timestamp.append(time, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: address.utf8)
+        bytes.append(UInt8(ascii: " "))
+        if name.isEmpty { bytes.append(UInt8(ascii: "-")) } else { bytes.append(contentsOf: name.utf8) }
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: Self.escape(text).utf8)
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Parses a line ``line`` wrote (without its newline); `nil` when it is not one.
@@ -66,12 +84,13 @@ extension DiaryEntry {
         }
         fields.append(Substring(line.unicodeScalars[start...]))
         guard fields.count == 5,
-              let sequence = UInt64(fields[0]), sequence > 0,
+              let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
               let time = Timestamp.parse(fields[1]),
-              !fields[2].isEmpty, !fields[3].isEmpty,
-              let text = Self.unescape(fields[4]), !text.isEmpty else { return nil }
-        self.init(sequence: sequence, time: time, address: String(fields[2]),
-                  name: fields[3] == "-" ? "" : String(fields[3]), text: text)
+              !fields[2].isEmpty, fields[2].utf8.count <= 255, !fields[3].isEmpty,
+              let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil else { return nil }
+        let name = fields[3] == "-" ? "" : String(fields[3])
+        guard DiaryLimits.problem(withName: name) == nil else { return nil }
+        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text)
     }
 
     static func escape(_ text: String) -> String {

@@ -12,6 +12,8 @@ final class DiaryServer {
         var host = "127.0.0.1"
         var port: UInt16 = 9999
         var file = "diary.log"
+        /// A TCP connection with no traffic either way for this long is closed.
+        var idleTimeout: Duration = .seconds(300)
     }
 
     /// The address both sockets are bound to (with the real port when 0 was asked for).
@@ -24,6 +26,8 @@ final class DiaryServer {
     let waker: Waker
 
     private var connections: [Int: TCPClient] = [:]
+    private let idleTimeout: Duration
+    private let clock = ContinuousClock()
     private var nextConnectionID = 0
     private let receiveBuffer: UnsafeMutableRawBufferPointer
 
@@ -37,6 +41,7 @@ final class DiaryServer {
     /// - Throws: ``DiaryError`` when the file is locked or unusable, the host does
     ///   not resolve, or the port is taken.
     init(configuration: Configuration) throws(DiaryError) {
+        idleTimeout = configuration.idleTimeout
         let store = try DiaryStore(path: configuration.file)
         for warning in store.warnings { Console.error("warning: " + warning) }
         service = DiaryService(store: store)
@@ -54,6 +59,8 @@ final class DiaryServer {
                     let listener = try StreamListener(bindingTo: bound)
                     try udp.setNonBlocking()
                     try listener.setNonBlocking()
+                    // Room for bursts from many clients between two rounds (best effort; the kernel may cap it).
+                    try? udp.setOption(.receiveBufferSize, 4 << 20)
                     self.udp = udp
                     self.listener = listener
                     self.address = bound
@@ -108,8 +115,11 @@ final class DiaryServer {
                 items.append(PollItem(descriptor: client.descriptor, interest: interest))
                 order.append(id)
             }
+            // Wake up in time to close the connection that goes idle first.
+            let oldest = connections.values.map(\.lastActivity).min()
+            let timeout = oldest.map { max(.zero, $0 + idleTimeout - clock.now) }
             do {
-                try poll(&items, timeout: nil)
+                try poll(&items, timeout: timeout)
             } catch {
                 throw .socket(error)
             }
@@ -125,6 +135,10 @@ final class DiaryServer {
             for id in order {
                 guard let client = connections[id] else { continue }
                 if client.hasOutput { write(client, id: id) } else if client.peerClosed { connections[id] = nil }
+            }
+            let now = clock.now
+            for (id, client) in connections where now - client.lastActivity >= idleTimeout {
+                connections[id] = nil
             }
         }
         try finishRound()
@@ -177,7 +191,7 @@ final class DiaryServer {
             let connection = accepted.connection
             guard (try? connection.setNonBlocking()) != nil else { continue }
             nextConnectionID += 1
-            connections[nextConnectionID] = TCPClient(connection: connection, peer: peer)
+            connections[nextConnectionID] = TCPClient(connection: connection, peer: peer, now: clock.now)
         }
     }
 
@@ -190,6 +204,7 @@ final class DiaryServer {
             return
         }
         if received < 0 { return }
+        client.lastActivity = clock.now
         if received == 0 {
             client.peerClosed = true
             if !client.input.isEmpty {
@@ -225,6 +240,7 @@ final class DiaryServer {
                 return
             }
             guard let sent else { return }
+            client.lastActivity = clock.now
             client.outputOffset += sent
             client.refill(from: service.store.entries)
         }
@@ -243,8 +259,11 @@ final class TCPClient {
     /// Replies not yet in ``output``, in order (a sync is turned into lines as the output drains).
     var queue: [DiaryService.Payload] = []
     var peerClosed = false
+    /// When bytes last went either way.
+    var lastActivity: ContinuousClock.Instant
 
-    init(connection: consuming StreamConnection, peer: SocketAddress) {
+    init(connection: consuming StreamConnection, peer: SocketAddress, now: ContinuousClock.Instant) {
+        lastActivity = now
         descriptor = connection.withUnsafeDescriptor { $0 }
         self.connection = connection
         self.peer = peer
@@ -266,7 +285,7 @@ final class TCPClient {
                 queue.removeFirst()
             case .entries(var range):
                 while !range.isEmpty, pendingOutput < 65536 {
-                    output += Array((entries[range.lowerBound].line + "\n").utf8)
+                    entries[range.lowerBound].appendLine(to: &output)
                     range = range.dropFirst()
                 }
                 if range.isEmpty { queue.removeFirst() } else { queue[0] = .entries(range) }

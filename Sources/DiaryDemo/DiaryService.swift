@@ -60,6 +60,15 @@ final class DiaryService {
         awaitingCommit.removeAll(keepingCapacity: true)
     }
 
+    /// How an address is written in entries: IPv4-mapped IPv6 addresses (a server
+    /// bound to `::` sees IPv4 clients that way) are shown as plain IPv4.
+    static func display(_ address: SocketAddress) -> String {
+        if case .ipv6(let v6, let port, _) = address, let v4 = v6.ipv4Mapped {
+            return SocketAddress.ipv4(v4, port: port).description
+        }
+        return address.description
+    }
+
     // MARK: - Datagrams
 
     /// Handles one UDP datagram from `source`.
@@ -101,12 +110,12 @@ final class DiaryService {
                 send(.error(code, problem), id: frame.id, to: destination)
                 return
             }
-            let entry = store.stage(address: source.description, name: name, text: text)
+            let entry = store.stage(address: Self.display(source), name: name, text: text)
             retryCache.insert(RetryCache.Answer(sequence: entry.sequence, time: entry.time), for: key)
             awaitingCommit.append(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
                 ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time))))))
         case .sync(let from, let offset):
-            let page = makePage(from: SyncCursor(sequence: from, offset: offset), clientAddress: source.description)
+            let page = makePage(from: SyncCursor(sequence: from, offset: offset), clientAddress: Self.display(source))
             send(.page(page), id: frame.id, to: destination)
         }
     }
@@ -171,7 +180,7 @@ final class DiaryService {
         if let after = Self.syncCommand(line) {
             plainSync(after: after, to: destination)
         } else {
-            plainAppend(String(line), address: source.description, to: destination)
+            plainAppend(String(line), address: Self.display(source), to: destination)
         }
     }
 
@@ -206,7 +215,8 @@ final class DiaryService {
         var datagrams = 0
         var current: [UInt8] = []
         while index < entries.count {
-            let line = Array((entries[index].line + "\n").utf8)
+            var line: [UInt8] = []
+            entries[index].appendLine(to: &line)
             let isLast = datagrams == Self.maximumPlainReplies - 1
             // The last datagram keeps room for the `more <seq>` line.
             let budget = DiaryLimits.maximumPageBytes - (isLast ? 32 : 0)
@@ -257,7 +267,7 @@ final class DiaryService {
             let index = after == .max ? store.entries.count : store.index(ofFirstFrom: after + 1)
             outbox.append(Outgoing(destination: destination, payload: .entries(index..<store.entries.count)))
         } else {
-            plainAppend(String(line), address: peer.description, to: destination)
+            plainAppend(String(line), address: Self.display(peer), to: destination)
         }
     }
 }

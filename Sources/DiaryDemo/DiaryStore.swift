@@ -13,6 +13,8 @@ final class DiaryStore {
     private(set) var staged: [DiaryEntry] = []
     /// Problems found when loading (a dropped torn line, skipped lines), one line each.
     private(set) var warnings: [String] = []
+    /// How many commits (each one `write` and one `fsync`) have been made.
+    private(set) var commitCount = 0
     /// The file's real path (symbolic links resolved).
     let path: String
 
@@ -32,6 +34,12 @@ final class DiaryStore {
         if !manager.fileExists(atPath: path) {
             guard manager.createFile(atPath: path, contents: nil) else {
                 throw .storage("cannot create the diary file \(path)")
+            }
+            // Make the new directory entry durable too (best effort: fsync on the directory).
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if let handle = FileHandle(forReadingAtPath: directory) {
+                try? handle.synchronize()
+                try? handle.close()
             }
         }
         let realPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
@@ -94,17 +102,15 @@ final class DiaryStore {
         guard !staged.isEmpty else { return [] }
         let batch = staged
         staged.removeAll(keepingCapacity: true)
-        var text = ""
-        for entry in batch {
-            text += entry.line
-            text += "\n"
-        }
+        var bytes: [UInt8] = []
+        for entry in batch { entry.appendLine(to: &bytes) }
         do {
-            try handle.write(contentsOf: Data(text.utf8))
+            try handle.write(contentsOf: bytes)
             try handle.synchronize()
         } catch {
             throw .storage("cannot write the diary file \(path): \(error.localizedDescription)")
         }
+        commitCount += 1
         entries.append(contentsOf: batch)
         return batch
     }

@@ -20,6 +20,31 @@ enum Timestamp {
             + "." + pad(dayMilliseconds % 1000, 3) + "Z"
     }
 
+    /// Appends the ``format(_:)`` text's UTF-8 bytes to `bytes`, without making a `String`.
+    static func append(_ milliseconds: Int64, to bytes: inout [UInt8]) {
+        let (days, dayMilliseconds) = floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        let seconds = dayMilliseconds / 1000
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(value, 0)
+            if rest >= divisor * 10 { bytes.append(contentsOf: String(rest).utf8); return }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(day, 2); bytes.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2); bytes.append(UInt8(ascii: "."))
+        digits(dayMilliseconds % 1000, 3); bytes.append(UInt8(ascii: "Z"))
+    }
+
     /// Parses exactly the form ``format(_:)`` writes; `nil` for anything else.
     static func parse<S: StringProtocol>(_ text: S) -> Int64? {
         let utf8 = Array(text.utf8)

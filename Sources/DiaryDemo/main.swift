@@ -5,6 +5,8 @@ import Foundation
 
 func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     let server = try DiaryServer(configuration: configuration)
+    // A closed standard output (`diary server | head -1`) must not kill the server.
+    signal(SIGPIPE, SIG_IGN)
     // SIGINT and SIGTERM wake the poll loop through the server's socket pair.
     var sources: [any DispatchSourceSignal] = []
     for signalNumber in [SIGINT, SIGTERM] {
@@ -18,7 +20,8 @@ func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     Console.print(server.banner)
     try server.run()
     sources.forEach { $0.cancel() }
-    Console.print("diary server stopped; \(server.service.store.entries.count) entries in \(server.service.store.path)")
+    let store = server.service.store
+    Console.print("diary server stopped; \(store.entries.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")
 }
 
 func runClient(_ configuration: DiaryClient.Configuration, mode: ClientMode) throws(DiaryError) {

@@ -27,6 +27,9 @@ struct EndToEndTests {
         #expect(output.contains("ok 2 (stored "))
         #expect(output.contains(" amy my first entry\n"))
         #expect(!output.contains("not sent"))
+        // The entry shows up for sync, mine and from; the first one only for from (another client sent it).
+        #expect(output.components(separatedBy: " amy my first entry\n").count - 1 == 3)
+        #expect(output.components(separatedBy: " - before the session\n").count - 1 == 2)
         #expect(session.errors.isEmpty)
 
         let sync = try server.client(["--sync"])
@@ -82,6 +85,7 @@ struct EndToEndTests {
         let child = try runDiary(arguments)
         #expect(child.status == 0)
         #expect(child.output.contains("Usage"))
+        #expect(child.output.contains("--port"))
     }
 
     @Test func noArgumentsIsAUsageError() throws {

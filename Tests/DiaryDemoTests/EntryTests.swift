@@ -14,6 +14,12 @@ struct EntryTests {
         #expect(Timestamp.format(0) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.format(951_782_400_000) == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp.format(1_764_103_751_123) == "2025-11-25T20:49:11.123Z")
+        var bytes: [UInt8] = []
+        Timestamp.append(1_764_103_751_123, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "2025-11-25T20:49:11.123Z")
+        bytes = []
+        Timestamp.append(-1, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == Timestamp.format(-1))
         #expect(Timestamp.parse("2025-13-01T00:00:00.000Z") == nil)
         #expect(Timestamp.parse("2025-11-25 20:49:11.123Z") == nil)
         #expect(Timestamp.parse("2025-11-25T20:49:11Z") == nil)
@@ -27,6 +33,9 @@ struct EntryTests {
         let entry = DiaryEntry(sequence: 12, time: 1_764_103_751_123, address: "[::1]:40000", name: "amy", text: text)
         let line = entry.line
         #expect(!line.contains("\n") && !line.contains("\r"))
+        var bytes: [UInt8] = []
+        entry.appendLine(to: &bytes)
+        #expect(bytes == Array((line + "\n").utf8))
         #expect(DiaryEntry(line: Substring(line)) == entry)
         var anonymous = entry
         anonymous.name = ""
@@ -36,7 +45,11 @@ struct EntryTests {
 
     @Test(arguments: ["", "1", "x 2025-11-25T20:49:11.123Z a - t", "0 2025-11-25T20:49:11.123Z a - t",
                       "1 yesterday a - t", "1 2025-11-25T20:49:11.123Z a - ", "1 2025-11-25T20:49:11.123Z a - bad\\q",
-                      "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -"])
+                      "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -",
+                      "18446744073709551615 2025-11-25T20:49:11.123Z a - too far",
+                      "1 2025-11-25T20:49:11.123Z a - " + String(repeating: "x", count: 4097),
+                      "1 2025-11-25T20:49:11.123Z " + String(repeating: "a", count: 256) + " - long address",
+                      "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name"])
     func badLines(_ line: String) {
         #expect(DiaryEntry(line: Substring(line)) == nil)
     }

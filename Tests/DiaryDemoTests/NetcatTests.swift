@@ -3,7 +3,7 @@ import Testing
 @testable import DiaryDemo
 
 /// Python's `socket` module as the netcat stand-in: plain text over UDP and TCP.
-@Suite("Plain text (netcat)")
+@Suite("Plain text (netcat)", .enabled(if: ["/usr/bin/python3", "/usr/local/bin/python3"].contains { FileManager.default.isExecutableFile(atPath: $0) }))
 struct NetcatTests {
     static let script = #"""
     import socket, sys
@@ -76,5 +76,28 @@ struct NetcatTests {
         let file = try String(contentsOfFile: directory.file(), encoding: .utf8).split(separator: "\n")
         #expect(file.count == 4)
         #expect(file.last?.hasSuffix(" last words") == true)
+    }
+}
+
+/// socat as a second real peer, when it is installed (`.ci/run` installs it). Over UDP socat
+/// waits 1.5 s after its input ends (`-t 1.5`); the answer comes long before.
+@Suite("Plain text (socat)", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat")))
+struct SocatTests {
+    @Test func udpAppendAndTCPSync() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try ServerProcess(file: directory.file())
+        let udp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "1.5", "-", "UDP:127.0.0.1:\(server.port)"],
+                                 input: "from socat\n")
+        #expect(udp.status == 0, "\(udp.errors)")
+        #expect(udp.output == "ok 1\n")
+        let tcp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "5", "-", "TCP:127.0.0.1:\(server.port)"],
+                                 input: "second\nsync\n")
+        #expect(tcp.status == 0, "\(tcp.errors)")
+        let lines = tcp.output.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first == "ok 2")
+        #expect(lines.last?.hasSuffix(" - second") == true)
+        #expect(server.stop() == 0)
     }
 }

@@ -41,6 +41,13 @@ struct ServiceTests {
         }
     }
 
+    @Test func mappedAddressesAreShownAsIPv4() {
+        let mapped = SocketAddress.ipv6(IPv6Address(ipv4Mapped: IPv4Address(10, 1, 2, 3)), port: 7)
+        #expect(DiaryService.display(mapped) == "10.1.2.3:7")
+        #expect(DiaryService.display(.ipv6(.loopback, port: 7)) == "[::1]:7")
+        #expect(DiaryService.display(Self.alice) == "127.0.0.1:40001")
+    }
+
     @Test func retriedAppendIsStoredOnce() throws {
         try withService { service, _ in
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)
@@ -66,6 +73,18 @@ struct ServiceTests {
             service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
             try service.commit()
             #expect(service.store.entries.count == 1000)
+        }
+    }
+
+    @Test func manyDistinctSourcesKeepTheCacheBounded() throws {
+        try withService { service, _ in
+            for port in 1...12_000 {
+                service.handleDatagram(appendFrame(id: 1, text: "from \(port)"), from: .ipv4(.loopback, port: UInt16(port)))
+            }
+            try service.commit()
+            service.outbox.removeAll()
+            #expect(service.retryCache.count == 10_000)
+            #expect(service.store.entries.count == 12_000)
         }
     }
 

@@ -29,6 +29,17 @@ struct StoreTests {
         #expect(reopened.warnings.isEmpty)
     }
 
+    @Test func manyStagedEntriesShareOneCommit() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try DiaryStore(path: directory.file())
+        for number in 1...100 { _ = store.stage(address: "a", name: "", text: "entry \(number)") }
+        #expect(try store.commit().count == 100)
+        #expect(store.commitCount == 1)
+        #expect(try store.commit().isEmpty)
+        #expect(store.commitCount == 1, "nothing staged, no fsync")
+    }
+
     @Test func tornLastLineIsDroppedWithAWarning() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

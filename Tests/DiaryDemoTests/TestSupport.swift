@@ -29,6 +29,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The `diary` executable, built next to the test bundle.
     static let diary: URL = {
+        if let path = ProcessInfo.processInfo.environment["DIARY_EXECUTABLE"] { return URL(fileURLWithPath: path) }
         var candidates: [URL] = []
         if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
         candidates.append(Bundle.main.bundleURL)
