@@ -17,31 +17,62 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
     /// The corresponding C call is `connect(2)`.
     ///
     /// With a timeout the connect runs non-blocking and waits with `poll`; the
-    /// connection is handed back in blocking mode either way.
+    /// connection is handed back in blocking mode either way. A connect
+    /// interrupted by a signal (`EINTR`) is not restarted (the kernel carries on
+    /// with it): NetKit waits for it to finish, as with `EINPROGRESS`.
     /// - Throws: ``SocketError`` from `connect` such as `.connectionRefused`, or
     ///   `.timedOut` when the timeout passes first.
     public init(connectingTo address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
         let fd = try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0)
         let connection = StreamConnection(unsafeAdopting: fd)
         if let timeout {
-            try SocketCalls.setNonBlocking(fd, true)
-            do {
-                try SocketCalls.connect(fd, to: address)
-            } catch where error.errno == .inProgress {
-                var item = PollItem(descriptor: fd, interest: .writable)
-                let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
-                    try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: timeout)
-                }
-                guard ready > 0 else { throw SocketError(.connect, errno: .timedOut, address: address) }
-                if let pending = try connection.pendingError {
-                    throw SocketError(.connect, errno: pending, address: address)
-                }
+            guard timeout >= .zero else {
+                throw SocketError(.connect, .invalidArgument("a connect timeout must not be negative (\(timeout))"), address: address)
             }
+            try SocketCalls.setNonBlocking(fd, true)
+            try connection.finishConnecting(to: address, deadline: ContinuousClock.now + timeout)
             try SocketCalls.setNonBlocking(fd, false)
         } else {
-            try SocketCalls.connect(fd, to: address)
+            try connection.finishConnecting(to: address, deadline: nil)
         }
         self = connection
+    }
+
+    /// Runs `connect` to completion: calls it, and while it is under way
+    /// (`EINPROGRESS`, `EALREADY`, `EINTR`) waits for writability, reads
+    /// `SO_ERROR`, and confirms with `getpeername` (a wake-up can be spurious).
+    private func finishConnecting(to address: SocketAddress, deadline: ContinuousClock.Instant?) throws(SocketError) {
+        let fd = descriptor
+        while true {
+            let failure: Errno? = address.withUnsafeSockaddr { pointer, length in
+                do throws(Errno) {
+                    _ = try withoutRetrying { system_connect(fd, pointer, length) }
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            guard let failure, failure != .isConnected else { return }
+            guard failure == .inProgress || failure == .alreadyInProgress || failure == .interrupted else {
+                throw SocketError(.connect, errno: failure, address: address)
+            }
+            var remaining: Duration? = nil
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                if left <= .zero { throw SocketError(.connect, errno: .timedOut, address: address) }
+                remaining = left
+            }
+            var item = PollItem(descriptor: fd, interest: .writable)
+            let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
+                try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: remaining)
+            }
+            if ready == 0 { throw SocketError(.connect, errno: .timedOut, address: address) }
+            if let pending = try pendingError {
+                throw SocketError(.connect, errno: pending, address: address)
+            }
+            if (try? SocketCalls.remoteAddress(fd)) != nil { return }
+            // Not connected after all: ask `connect` again, which reports where it stands.
+        }
     }
 
     /// Takes ownership of a raw descriptor, which must be a connected stream socket.
@@ -114,11 +145,28 @@ extension StreamConnection {
 
     /// Sends all of `bytes`, looping over short writes.
     ///
-    /// - Throws: ``SocketError`` from `send`; some bytes may have been sent before the error.
+    /// On a non-blocking socket a full send buffer is waited out with `poll`, so
+    /// `sendAll` always finishes or fails; on a blocking socket with a
+    /// ``SocketOption/sendTimeout`` it fails with `.timedOut` when the peer stops reading.
+    /// - Throws: ``SocketError`` from `send`, such as `.brokenPipe` or
+    ///   `.connectionReset`; some bytes may have been sent before the error.
     public func sendAll(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+        let fd = descriptor
         var rest = bytes
         while !rest.isEmpty {
-            let sent = try send(rest)
+            let chunk = rest
+            let sent = try nonBlockingSyscall(.send) {
+                system_send(fd, chunk.baseAddress, chunk.count, SocketCalls.sendFlags)
+            }
+            guard let sent else {
+                // "Would block": a send timeout on a blocking socket, or a full buffer on a non-blocking one.
+                guard try SocketCalls.isNonBlocking(fd) else { throw SocketError(.send, errno: .timedOut) }
+                var item = PollItem(descriptor: fd, interest: .writable)
+                _ = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
+                    try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: nil)
+                }
+                continue
+            }
             rest = UnsafeRawBufferPointer(rebasing: rest[sent...])
         }
     }

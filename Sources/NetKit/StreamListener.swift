@@ -70,9 +70,20 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
 
     /// Accepts a connection without blocking; `nil` when none is waiting.
     ///
-    /// - Throws: ``SocketError`` from `accept` for anything but "would block".
+    /// `accept` has no per-call "don't wait" flag, so on a listener in blocking
+    /// mode this first checks readiness with a zero-timeout `poll`. Put the
+    /// listener in non-blocking mode (``Socket/setNonBlocking(_:)``) when several
+    /// threads accept from it.
+    /// - Throws: ``SocketError`` from `poll` or `accept` for anything but "would block".
     public func tryAccept() throws(SocketError) -> AcceptedConnection? {
-        try acceptConnection(blocking: false)
+        if try !SocketCalls.isNonBlocking(descriptor) {
+            var item = PollItem(descriptor: descriptor, interest: .readable)
+            let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
+                try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: .zero)
+            }
+            if ready == 0 { return nil }
+        }
+        return try acceptConnection(blocking: false)
     }
 
     private func acceptConnection(blocking: Bool) throws(SocketError) -> AcceptedConnection? {

@@ -2,12 +2,6 @@ import Testing
 @testable import NetKit
 import CNetKitShims
 
-/// A connection kept in a dictionary by the serving loop (a class box: dictionaries hold copyable values).
-final class ConnectionBox {
-    let connection: StreamConnection
-    init(_ connection: consuming StreamConnection) { self.connection = connection }
-}
-
 /// The course's "TCP and UDP at once": one thread, one readiness wait, a UDP echo
 /// socket, a TCP listener and its connections.
 final class EchoService {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import NetKit
 
 /// A plain thread for the blocking half of a test (a client or a reader), joined
 /// with a bound. Swift concurrency's small pool must not be blocked, so blocking
@@ -48,4 +49,11 @@ final class Handoff<Value: Sendable>: Sendable {
         guard ready.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
         return value.withLock { $0 }
     }
+}
+
+/// A connection in a class box, for arrays and dictionaries (which hold copyable values)
+/// and for handing to another thread.
+final class ConnectionBox: Sendable {
+    let connection: StreamConnection
+    init(_ connection: consuming StreamConnection) { self.connection = connection }
 }

@@ -176,7 +176,6 @@ enum NIOWorkloads {
         let senderLoop = group.next()
         let counter = Counter(size: size)
         var receiving = DatagramBootstrap(group: receiverLoop)
-            .channelOption(.datagramVectorReadMessageCount, value: gso ? 8 : batch)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: gso ? 65536 : 2048))
             .channelOption(.maxMessagesPerRead, value: 16)
             .channelOption(ChannelOptions.Types.SocketOption(level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_RCVBUFFORCE)),
@@ -185,14 +184,17 @@ enum NIOWorkloads {
             receiving = receiving
                 .channelOption(.datagramReceiveOffload, value: true)
                 .channelOption(.datagramReceiveSegmentSize, value: true)
+        } else {
+            receiving = receiving.channelOption(.datagramVectorReadMessageCount, value: batch)
         }
         let receiver = try receiving
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) } }
             .bind(host: "127.0.0.1", port: 0).wait()
         let done = senderLoop.makePromise(of: (UInt64, Double).self)
-        let blaster = Blaster(target: receiver.localAddress!, size: size, perFlush: gso ? 1 : batch, segments: gso ? batch : 1,
+        let blaster = Blaster(target: receiver.localAddress!, size: size, perFlush: gso ? 4 : batch, segments: gso ? batch : 1,
                               seconds: seconds, maxDatagrams: maxDatagrams, done: done)
         let sender = try DatagramBootstrap(group: senderLoop)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(blaster) } }
             .bind(host: "127.0.0.1", port: 0).wait()
         try sender.eventLoop.submit {

@@ -56,12 +56,12 @@ enum Report {
     static func printTable(_ table: [Row], text: [(String, Double, Double)]) {
         print("")
         print("Datagrams per second received (W1: round trips per second); median (min–max) over the repetitions.")
-        print(pad("workload", 52) + pad("C", 26) + pad("NetKit", 26) + pad("nk/c", 6, right: true)
+        print(pad("workload", 56) + pad("C", 26) + pad("NetKit", 26) + pad("nk/c", 6, right: true)
               + "  " + pad("SwiftNIO", 26) + pad("nk/nio", 7, right: true) + pad("alloc/dg", 10, right: true)
               + pad("NK MB/s", 9, right: true) + pad("loss C/NK %", 13, right: true))
         for row in table {
             if let skipped = row.skipped, row.cSamples.isEmpty {
-                print(pad(row.name, 52) + "skipped: \(skipped)")
+                print(pad(row.name, 56) + "skipped: \(skipped)")
                 continue
             }
             let c = rates(row.cSamples), netkit = rates(row.netkitSamples), nio = rates(row.nioSamples)
@@ -69,7 +69,7 @@ enum Report {
             let loss = row.group == "W2"
                 ? fixed(Summary(row.cSamples.map(\.lossPercent))?.median ?? 0, 1) + "/" + fixed(Summary(row.netkitSamples.map(\.lossPercent))?.median ?? 0, 1)
                 : "-"
-            print(pad(row.name, 52) + pad(cell(c), 26) + pad(cell(netkit), 26) + pad(ratio(netkit, c), 6, right: true)
+            print(pad(row.name, 56) + pad(cell(c), 26) + pad(cell(netkit), 26) + pad(ratio(netkit, c), 6, right: true)
                   + "  " + pad(cell(nio), 26) + pad(ratio(netkit, nio), 7, right: true)
                   + pad(allocations(row.netkitSamples), 10, right: true) + pad(megabytes, 9, right: true)
                   + pad(loss, 13, right: true))

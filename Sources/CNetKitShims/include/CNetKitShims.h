@@ -90,6 +90,23 @@ static const int CNK_SHUT_RD = SHUT_RD;
 static const int CNK_SHUT_WR = SHUT_WR;
 static const int CNK_SHUT_RDWR = SHUT_RDWR;
 
+#ifdef __linux__
+// Datagram control messages and offload (Linux). SO_TIMESTAMPNS is a macro
+// Swift cannot import on every glibc; UDP_SEGMENT/UDP_GRO predate some headers.
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+static const int CNK_UDP_SEGMENT = UDP_SEGMENT;
+static const int CNK_UDP_GRO = UDP_GRO;
+static const int CNK_SO_TIMESTAMPNS = SO_TIMESTAMPNS;
+static const int CNK_SCM_TIMESTAMPNS = SCM_TIMESTAMPNS;
+static const int CNK_SO_RXQ_OVFL = SO_RXQ_OVFL;
+static const int CNK_MSG_ERRQUEUE = MSG_ERRQUEUE;
+#endif
+
 // Control-message arithmetic (the CMSG_* macros), done once in C.
 static inline size_t cnk_cmsg_space(size_t length) { return CMSG_SPACE(length); }
 static inline size_t cnk_cmsg_len(size_t length) { return CMSG_LEN(length); }

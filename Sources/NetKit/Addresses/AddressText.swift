@@ -17,12 +17,11 @@ enum AddressText {
     /// The value of an ASCII hex digit, or `nil`.
     @inline(__always)
     static func hexValue(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte &- UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte &- UInt8(ascii: "a") &+ 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte &- UInt8(ascii: "A") &+ 10)
-        default: nil
-        }
+        let decimal = byte &- zero
+        if decimal < 10 { return UInt32(decimal) }
+        let letter = (byte | 0x20) &- UInt8(ascii: "a")  // folds A-F onto a-f
+        if letter < 6 { return UInt32(letter) &+ 10 }
+        return nil
     }
 
     /// Whether `byte` is an ASCII decimal digit.

@@ -58,3 +58,14 @@ extension SocketAddress {
         return fill(&storage.pointee)
     }
 }
+
+extension SocketError {
+    /// The same error, naming `address` (added on the error path only).
+    @inline(never)
+    func addingAddress(_ address: SocketAddress) -> SocketError {
+        var error = self
+        error.address = address
+        return error
+    }
+}
+
