@@ -37,9 +37,9 @@ final class DiaryService {
     /// Replies to send once the staged entries are committed.
     private var awaitingCommit: [Outgoing] = []
 
-    init(store: DiaryStore, retryCacheCapacity: Int = 10_000) {
+    init(store: DiaryStore, retryCacheCapacity: Int = 10_000, retriesPerSource: Int = 8) {
         self.store = store
-        retryCache = RetryCache(capacity: retryCacheCapacity)
+        retryCache = RetryCache(capacity: retryCacheCapacity, perSource: retriesPerSource)
     }
 
     /// Whether appends wait for ``commit()``.

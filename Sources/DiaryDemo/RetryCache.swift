@@ -3,8 +3,11 @@ import NetKit
 /// Remembers recent appends by (client address, request id) so a retried request
 /// is answered with the first answer instead of appending again.
 ///
-/// Bounded: it holds at most ``capacity`` entries and forgets the oldest first,
-/// so memory stays flat however many clients send.
+/// Kept per source: the last ``perSource`` requests of each of the last
+/// ``capacity`` client addresses. A client sends one request at a time, so a
+/// retry is always for one of its latest; traffic from other clients cannot
+/// push it out, only more than ``capacity`` new addresses can. Memory is
+/// bounded either way: the oldest address is forgotten first.
 struct RetryCache {
     struct Key: Hashable {
         var source: SocketAddress
@@ -17,27 +20,47 @@ struct RetryCache {
         var time: Int64
     }
 
+    /// The most client addresses remembered.
     let capacity: Int
-    private var answers: [Key: Answer] = [:]
-    private var order: [Key?]
+    /// The most requests remembered per address.
+    let perSource: Int
+    private var sources: [SocketAddress: [(id: UInt64, answer: Answer)]] = [:]
+    private var order: [SocketAddress?]
     private var next = 0
 
-    init(capacity: Int = 10_000) {
-        precondition(capacity > 0)
+    init(capacity: Int = 10_000, perSource: Int = 8) {
+        precondition(capacity > 0 && perSource > 0)
         self.capacity = capacity
+        self.perSource = perSource
         order = Array(repeating: nil, count: capacity)
-        answers.reserveCapacity(capacity)
+        sources.reserveCapacity(capacity)
     }
 
-    var count: Int { answers.count }
+    /// How many client addresses are remembered.
+    var sourceCount: Int { sources.count }
 
-    func answer(for key: Key) -> Answer? { answers[key] }
+    /// How many requests are remembered in all.
+    var count: Int { sources.values.reduce(0) { $0 + $1.count } }
 
-    /// Records an answer, forgetting the oldest one when full.
+    func answer(for key: Key) -> Answer? {
+        sources[key.source]?.last { $0.id == key.id }?.answer
+    }
+
+    /// Records an answer, forgetting the source's oldest request, or the oldest source, when full.
     mutating func insert(_ answer: Answer, for key: Key) {
-        guard answers.updateValue(answer, forKey: key) == nil else { return }
-        if let oldest = order[next] { answers[oldest] = nil }
-        order[next] = key
+        if var recent = sources[key.source] {
+            if let index = recent.firstIndex(where: { $0.id == key.id }) {
+                recent[index].answer = answer
+            } else {
+                if recent.count == perSource { recent.removeFirst() }
+                recent.append((key.id, answer))
+            }
+            sources[key.source] = recent
+            return
+        }
+        if let oldest = order[next] { sources[oldest] = nil }
+        order[next] = key.source
         next = (next + 1) % capacity
+        sources[key.source] = [(key.id, answer)]
     }
 }

@@ -64,16 +64,36 @@ struct ServiceTests {
         }
     }
 
-    @Test func retryCacheIsBounded() throws {
-        try withService(capacity: 100) { service, _ in
+    @Test func retryCacheIsBoundedPerSource() throws {
+        try withService { service, _ in
             for id in 1...1000 { service.handleDatagram(appendFrame(id: UInt64(id), text: "e\(id)"), from: Self.alice) }
             try service.commit()
-            #expect(service.retryCache.count == 100)
-            // The newest ids are still remembered.
+            #expect(service.retryCache.count == 8)
+            #expect(service.retryCache.sourceCount == 1)
+            // The newest ids are still remembered...
             service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
+            service.handleDatagram(appendFrame(id: 993, text: "e993"), from: Self.alice)
             try service.commit()
             #expect(service.store.entries.count == 1000)
+            // ...and other clients' traffic does not push them out.
+            for id in 1...20_000 { service.handleDatagram(appendFrame(id: UInt64(id), text: "b\(id)"), from: Self.bob) }
+            service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
+            try service.commit()
+            #expect(service.store.entries.count == 21_000)
+            service.outbox.removeAll()
         }
+    }
+
+    @Test func retryCacheForgetsTheOldestSource() {
+        var cache = RetryCache(capacity: 3, perSource: 2)
+        let answer = RetryCache.Answer(sequence: 1, time: 0)
+        for port in 1...4 { cache.insert(answer, for: .init(source: .ipv4(.loopback, port: UInt16(port)), id: 9)) }
+        #expect(cache.sourceCount == 3)
+        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 1), id: 9)) == nil)
+        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 4), id: 9)) == answer)
+        cache.insert(RetryCache.Answer(sequence: 2, time: 0), for: .init(source: .ipv4(.loopback, port: 4), id: 9))
+        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 4), id: 9))?.sequence == 2)
+        #expect(cache.count == 3)
     }
 
     @Test func manyDistinctSourcesKeepTheCacheBounded() throws {
@@ -83,6 +103,7 @@ struct ServiceTests {
             }
             try service.commit()
             service.outbox.removeAll()
+            #expect(service.retryCache.sourceCount == 10_000)
             #expect(service.retryCache.count == 10_000)
             #expect(service.store.entries.count == 12_000)
         }
