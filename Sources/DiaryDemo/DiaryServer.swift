@@ -1,4 +1,3 @@
-import Dispatch
 import NetKit
 
 /// The diary server: one UDP socket and one TCP listener on the same address and
