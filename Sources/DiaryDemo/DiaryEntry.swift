@@ -10,6 +10,9 @@ struct DiaryEntry: Hashable, Sendable {
     var name: String
     /// The entry's text (UTF-8, never empty, at most ``DiaryLimits/maximumTextBytes``).
     var text: String
+    /// The framed request's id, kept in the file so a retry reaching a restarted
+    /// server is still recognised; `nil` for plain-text appends.
+    var requestID: UInt64? = nil
 }
 
 // MARK: - The text line
@@ -20,15 +23,25 @@ extension DiaryEntry {
     /// The name is `-` when there is none; in the text, backslash, newline,
     /// carriage return, tab and other control characters are escaped
     /// (`\\`, `\n`, `\r`, `\t`, `\xHH`), so an entry is always exactly one line.
-    /// This is both the diary file's format and what plain-text sync returns.
+    /// This is what sync returns; the file has the same line, plus the request id (see ``fileLine``).
     var line: String {
         var bytes: [UInt8] = []
         appendLine(to: &bytes)
         return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
-    /// Appends ``line``'s UTF-8 bytes and a newline to `bytes` (the fast path for sync and the file).
-    func appendLine(to bytes: inout [UInt8]) {
+    /// The line as the diary file has it: ``line``, then, for a framed append, a
+    /// tab and `#` with the request id in 16 hex digits. Escaped text never
+    /// contains a tab, so the suffix is unambiguous.
+    var fileLine: String {
+        var bytes: [UInt8] = []
+        appendLine(to: &bytes, withRequestID: true)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    /// Appends ``line`` (or, `withRequestID`, ``fileLine``) and a newline to `bytes`:
+    /// the fast path for sync and the file.
+    func appendLine(to bytes: inout [UInt8], withRequestID: Bool = false) {
         bytes.append(contentsOf: String(sequence).utf8)
         bytes.append(UInt8(ascii: " "))
         Timestamp.append(time, to: &bytes)
@@ -38,10 +51,17 @@ extension DiaryEntry {
         if name.isEmpty { bytes.append(UInt8(ascii: "-")) } else { bytes.append(contentsOf: name.utf8) }
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: Self.escape(text).utf8)
+        if withRequestID, let requestID {
+            bytes.append(UInt8(ascii: "\t"))
+            bytes.append(UInt8(ascii: "#"))
+            let hex = String(requestID, radix: 16)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 16 - hex.utf8.count))
+            bytes.append(contentsOf: hex.utf8)
+        }
         bytes.append(UInt8(ascii: "\n"))
     }
 
-    /// Parses a line ``line`` wrote (without its newline); `nil` when it is not one.
+    /// Parses a ``line`` or ``fileLine`` (without its newline); `nil` when it is not one.
     init?(line: Substring) {
         // Split on the space byte, never on Characters: a space followed by a
         // combining mark is one Character, and must still separate the fields.
@@ -52,7 +72,16 @@ extension DiaryEntry {
             fields.append(Substring(line.unicodeScalars[start..<space]))
             start = utf8.index(after: space)
         }
-        fields.append(Substring(line.unicodeScalars[start...]))
+        // The request id suffix: after the only raw tab, `#` and 16 hex digits.
+        var end = utf8.endIndex
+        var requestID: UInt64?
+        if let tab = utf8[start...].firstIndex(of: UInt8(ascii: "\t")) {
+            let suffix = Substring(line.unicodeScalars[utf8.index(after: tab)...])
+            guard suffix.utf8.count == 17, suffix.first == "#", let id = UInt64(suffix.dropFirst(), radix: 16) else { return nil }
+            requestID = id
+            end = tab
+        }
+        fields.append(Substring(line.unicodeScalars[start..<end]))
         guard fields.count == 5,
               let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
               let time = Timestamp.parse(fields[1]),
@@ -60,7 +89,7 @@ extension DiaryEntry {
               let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil else { return nil }
         let name = fields[3] == "-" ? "" : String(fields[3])
         guard DiaryLimits.problem(withName: name) == nil else { return nil }
-        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text)
+        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text, requestID: requestID)
     }
 
     static func escape(_ text: String) -> String {

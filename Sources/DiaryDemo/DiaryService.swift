@@ -40,6 +40,12 @@ final class DiaryService {
     init(store: DiaryStore, retryCacheCapacity: Int = 10_000, retriesPerSource: Int = 8) {
         self.store = store
         retryCache = RetryCache(capacity: retryCacheCapacity, perSource: retriesPerSource)
+        // The file keeps each framed append's id: a retry that reaches a restarted server is still answered.
+        for entry in store.entries {
+            guard let id = entry.requestID else { continue }
+            retryCache.insert(RetryCache.Answer(sequence: entry.sequence, time: entry.time),
+                              for: RetryCache.Key(source: entry.address, id: id))
+        }
     }
 
     /// Whether appends wait for ``commit()``.
@@ -94,7 +100,8 @@ final class DiaryService {
         }
         switch frame.request {
         case .append(let name, let text):
-            let key = RetryCache.Key(source: source, id: frame.id)
+            let address = Self.display(source)
+            let key = RetryCache.Key(source: address, id: frame.id)
             if let answer = retryCache.answer(for: key) {
                 let reply = Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
                     ResponseFrame(id: frame.id, response: .appended(sequence: answer.sequence, time: answer.time)))))
@@ -110,7 +117,7 @@ final class DiaryService {
                 send(.error(code, problem), id: frame.id, to: destination)
                 return
             }
-            let entry = store.stage(address: Self.display(source), name: name, text: text)
+            let entry = store.stage(address: address, name: name, text: text, requestID: frame.id)
             retryCache.insert(RetryCache.Answer(sequence: entry.sequence, time: entry.time), for: key)
             awaitingCommit.append(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
                 ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time))))))

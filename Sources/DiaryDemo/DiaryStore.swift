@@ -1,6 +1,6 @@
 import Foundation
 
-/// The diary file: append-only text, one ``DiaryEntry/line`` per entry, and the entries in memory.
+/// The diary file: append-only text, one ``DiaryEntry/fileLine`` per entry, and the entries in memory.
 ///
 /// Appends are staged with ``stage(address:name:text:time:)`` and made durable
 /// together by ``commit()``: one `write` and one `fsync` for every entry staged
@@ -86,8 +86,10 @@ final class DiaryStore {
     }
 
     /// Stages a new entry with the next sequence number; ``commit()`` makes it durable.
-    func stage(address: String, name: String, text: String, time: Int64 = Timestamp.now()) -> DiaryEntry {
-        let entry = DiaryEntry(sequence: lastSequence + 1, time: time, address: address, name: name, text: text)
+    func stage(address: String, name: String, text: String, requestID: UInt64? = nil,
+               time: Int64 = Timestamp.now()) -> DiaryEntry {
+        let entry = DiaryEntry(sequence: lastSequence + 1, time: time, address: address, name: name, text: text,
+                               requestID: requestID)
         staged.append(entry)
         return entry
     }
@@ -103,7 +105,7 @@ final class DiaryStore {
         let batch = staged
         staged.removeAll(keepingCapacity: true)
         var bytes: [UInt8] = []
-        for entry in batch { entry.appendLine(to: &bytes) }
+        for entry in batch { entry.appendLine(to: &bytes, withRequestID: true) }
         do {
             try handle.write(contentsOf: bytes)
             try handle.synchronize()

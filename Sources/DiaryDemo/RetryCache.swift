@@ -1,5 +1,3 @@
-import NetKit
-
 /// Remembers recent appends by (client address, request id) so a retried request
 /// is answered with the first answer instead of appending again.
 ///
@@ -10,7 +8,8 @@ import NetKit
 /// bounded either way: the oldest address is forgotten first.
 struct RetryCache {
     struct Key: Hashable {
-        var source: SocketAddress
+        /// The client address as entries show it (``DiaryService/display(_:)``).
+        var source: String
         var id: UInt64
     }
 
@@ -24,8 +23,8 @@ struct RetryCache {
     let capacity: Int
     /// The most requests remembered per address.
     let perSource: Int
-    private var sources: [SocketAddress: [(id: UInt64, answer: Answer)]] = [:]
-    private var order: [SocketAddress?]
+    private var sources: [String: [(id: UInt64, answer: Answer)]] = [:]
+    private var order: [String?]
     private var next = 0
 
     init(capacity: Int = 10_000, perSource: Int = 8) {

@@ -43,6 +43,20 @@ struct EntryTests {
         #expect(DiaryEntry(line: Substring(anonymous.line)) == anonymous)
     }
 
+    @Test func requestIDIsKeptInTheFileLineOnly() {
+        let entry = DiaryEntry(sequence: 3, time: 0, address: "127.0.0.1:9", name: "", text: "a\tb #x", requestID: 0x1F)
+        #expect(entry.line == "3 1970-01-01T00:00:00.000Z 127.0.0.1:9 - a\\tb #x")
+        #expect(entry.fileLine == entry.line + "\t#000000000000001f")
+        #expect(DiaryEntry(line: Substring(entry.fileLine)) == entry)
+        var withoutID = entry
+        withoutID.requestID = nil
+        #expect(DiaryEntry(line: Substring(entry.line)) == withoutID)
+        #expect(withoutID.fileLine == withoutID.line)
+        #expect(DiaryEntry(line: Substring(entry.line + "\t#12")) == nil)
+        #expect(DiaryEntry(line: Substring(entry.line + "\tx000000000000001f")) == nil)
+        #expect(DiaryEntry(line: Substring(entry.line + "\t#00000000000000zz")) == nil)
+    }
+
     @Test(arguments: ["", "1", "x 2025-11-25T20:49:11.123Z a - t", "0 2025-11-25T20:49:11.123Z a - t",
                       "1 yesterday a - t", "1 2025-11-25T20:49:11.123Z a - ", "1 2025-11-25T20:49:11.123Z a - bad\\q",
                       "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -",

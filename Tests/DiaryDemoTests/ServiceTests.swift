@@ -84,15 +84,41 @@ struct ServiceTests {
         }
     }
 
+    @Test func retryAfterARestartIsStillRecognised() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let service = DiaryService(store: try DiaryStore(path: directory.file()))
+            service.handleDatagram(appendFrame(id: 0xABCD, text: "stored, answer lost"), from: Self.alice)
+            service.handleDatagram(Array("plain".utf8), from: Self.alice)
+            try service.commit()
+        }
+        let file = try String(contentsOfFile: directory.file(), encoding: .utf8)
+        #expect(file.contains(" - stored, answer lost\t#000000000000abcd\n"))
+        let restarted = DiaryService(store: try DiaryStore(path: directory.file()))
+        #expect(restarted.store.entries.map(\.requestID) == [0xABCD, nil])
+        restarted.handleDatagram(appendFrame(id: 0xABCD, text: "stored, answer lost"), from: Self.alice)
+        try restarted.commit()
+        guard case .appended(let sequence, _) = try WireFormat.decodeResponse(takeReplies(restarted)[0]).response else {
+            Issue.record("no answer"); return
+        }
+        #expect(sequence == 1)
+        #expect(restarted.store.entries.count == 2)
+        // Sync shows the entry without the id.
+        restarted.handleDatagram(Array("sync".utf8), from: Self.bob)
+        let text = String(decoding: takeReplies(restarted)[0], as: UTF8.self)
+        #expect(!text.contains("\t") && !text.contains("#"))
+    }
+
     @Test func retryCacheForgetsTheOldestSource() {
         var cache = RetryCache(capacity: 3, perSource: 2)
         let answer = RetryCache.Answer(sequence: 1, time: 0)
-        for port in 1...4 { cache.insert(answer, for: .init(source: .ipv4(.loopback, port: UInt16(port)), id: 9)) }
+        for port in 1...4 { cache.insert(answer, for: .init(source: "127.0.0.1:\(port)", id: 9)) }
         #expect(cache.sourceCount == 3)
-        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 1), id: 9)) == nil)
-        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 4), id: 9)) == answer)
-        cache.insert(RetryCache.Answer(sequence: 2, time: 0), for: .init(source: .ipv4(.loopback, port: 4), id: 9))
-        #expect(cache.answer(for: .init(source: .ipv4(.loopback, port: 4), id: 9))?.sequence == 2)
+        #expect(cache.answer(for: .init(source: "127.0.0.1:1", id: 9)) == nil)
+        #expect(cache.answer(for: .init(source: "127.0.0.1:4", id: 9)) == answer)
+        cache.insert(RetryCache.Answer(sequence: 2, time: 0), for: .init(source: "127.0.0.1:4", id: 9))
+        #expect(cache.answer(for: .init(source: "127.0.0.1:4", id: 9))?.sequence == 2)
         #expect(cache.count == 3)
     }
 
