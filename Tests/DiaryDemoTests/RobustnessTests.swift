@@ -71,6 +71,35 @@ struct RobustnessTests {
         #expect(restarted.stop() == 0)
     }
 
+    @Test func retryAfterKillNineAndRestartIsNotAppendedTwice() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let socket = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+        try socket.setOption(.receiveTimeout, .seconds(5))
+        let request = WireFormat.encode(RequestFrame(id: 0x5EED, request: .append(name: "", text: "answer lost in the crash")))
+        var buffer = [UInt8](repeating: 0, count: 2048)
+
+        let first = try ServerProcess(file: directory.file())
+        try socket.send(request, to: .ipv4(.loopback, port: first.port))
+        let reply = try socket.receive(into: &buffer)
+        guard case .appended(let sequence, _) = try WireFormat.decodeResponse(buffer[..<reply.count]).response else {
+            Issue.record("no append answer"); return
+        }
+        first.child.send(SIGKILL)
+        _ = first.child.waitForExit()
+
+        // Same source address, same id, new server process: the first answer again.
+        let second = try ServerProcess(file: directory.file())
+        try socket.send(request, to: .ipv4(.loopback, port: second.port))
+        let again = try socket.receive(into: &buffer)
+        guard case .appended(let retried, _) = try WireFormat.decodeResponse(buffer[..<again.count]).response else {
+            Issue.record("no append answer after the restart"); return
+        }
+        #expect(retried == sequence)
+        #expect(second.stop() == 0)
+        #expect(try DiaryStore(path: directory.file()).entries.count == 1)
+    }
+
     @Test func lossyNetworkWithConcurrentClients() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
