@@ -393,4 +393,14 @@ extension String {
         var copy = self
         return copy.withUTF8(body)
     }
+
+    /// Runs a whole-text parser (one of `AddressText.parse…`) over the bytes.
+    @inline(__always)
+    func parseAddress<T>(
+        _ parser: (UnsafeBufferPointer<UInt8>, Int, Int) throws(AddressParseFailure) -> T
+    ) -> Result<T, AddressParseFailure> {
+        withAddressBytes { bytes in
+            Result { () throws(AddressParseFailure) in try parser(bytes, 0, bytes.count) }
+        }
+    }
 }

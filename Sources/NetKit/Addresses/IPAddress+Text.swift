@@ -6,14 +6,7 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
     /// Accepts exactly what `inet_pton` accepts for that family, plus an IPv6 zone
     /// (`fe80::1%eth0`). Returns `nil` for anything else.
     public init?(_ text: String) {
-        let result = text.withAddressBytes { bytes -> IPAddress? in
-            do throws(AddressParseFailure) {
-                return try AddressText.parseIPAddress(bytes, from: 0, to: bytes.count)
-            } catch {
-                return nil
-            }
-        }
-        guard let result else { return nil }
+        guard case .success(let result) = text.parseAddress(AddressText.parseIPAddress) else { return nil }
         self = result
     }
 
@@ -22,10 +15,7 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
     /// - Parameter text: The text, such as `"192.0.2.1"` or `"2001:db8::1"`.
     /// - Throws: ``AddressParseError`` naming the reason and the byte offset of the problem.
     public init(parsing text: String) throws(AddressParseError) {
-        let result = text.withAddressBytes { bytes in
-            Result { () throws(AddressParseFailure) in try AddressText.parseIPAddress(bytes, from: 0, to: bytes.count) }
-        }
-        switch result {
+        switch text.parseAddress(AddressText.parseIPAddress) {
         case .success(let address): self = address
         case .failure(let failure): throw failure.error(in: text, as: .ipAddress)
         }

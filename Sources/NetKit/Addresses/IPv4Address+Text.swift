@@ -7,14 +7,7 @@ extension IPv4Address: CustomStringConvertible, LosslessStringConvertible {
     /// spaces or any other character. Returns `nil` for anything else; use
     /// ``init(parsing:)`` to learn why.
     public init?(_ text: String) {
-        let result = text.withAddressBytes { bytes -> UInt32? in
-            do throws(AddressParseFailure) {
-                return try AddressText.parseIPv4(bytes, from: 0, to: bytes.count)
-            } catch {
-                return nil
-            }
-        }
-        guard let result else { return nil }
+        guard case .success(let result) = text.parseAddress(AddressText.parseIPv4) else { return nil }
         self.init(result)
     }
 
@@ -23,10 +16,7 @@ extension IPv4Address: CustomStringConvertible, LosslessStringConvertible {
     /// - Parameter text: The text, such as `"192.0.2.1"`.
     /// - Throws: ``AddressParseError`` naming the reason and the byte offset of the problem.
     public init(parsing text: String) throws(AddressParseError) {
-        let result = text.withAddressBytes { bytes in
-            Result { () throws(AddressParseFailure) in try AddressText.parseIPv4(bytes, from: 0, to: bytes.count) }
-        }
-        switch result {
+        switch text.parseAddress(AddressText.parseIPv4) {
         case .success(let value): self.init(value)
         case .failure(let failure): throw failure.error(in: text, as: .ipv4)
         }

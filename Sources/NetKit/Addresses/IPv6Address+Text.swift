@@ -8,14 +8,7 @@ extension IPv6Address: CustomStringConvertible, LosslessStringConvertible {
     /// and must name an interface of this machine. Returns `nil` for anything else;
     /// use ``init(parsing:)`` to learn why.
     public init?(_ text: String) {
-        let result = text.withAddressBytes { bytes -> IPv6Address? in
-            do throws(AddressParseFailure) {
-                return try AddressText.parseScopedIPv6(bytes, from: 0, to: bytes.count)
-            } catch {
-                return nil
-            }
-        }
-        guard let result else { return nil }
+        guard case .success(let result) = text.parseAddress(AddressText.parseScopedIPv6) else { return nil }
         self = result
     }
 
@@ -27,10 +20,7 @@ extension IPv6Address: CustomStringConvertible, LosslessStringConvertible {
     ///   problem; ``AddressParseError/Reason/unknownInterface`` when the zone names
     ///   no interface.
     public init(parsing text: String) throws(AddressParseError) {
-        let result = text.withAddressBytes { bytes in
-            Result { () throws(AddressParseFailure) in try AddressText.parseScopedIPv6(bytes, from: 0, to: bytes.count) }
-        }
-        switch result {
+        switch text.parseAddress(AddressText.parseScopedIPv6) {
         case .success(let address): self = address
         case .failure(let failure): throw failure.error(in: text, as: .ipv6)
         }

@@ -9,14 +9,7 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
     /// zeros; a path must fit `sun_path`. Returns `nil` for anything else; use
     /// ``init(parsing:)`` to learn why.
     public init?(_ text: String) {
-        let result = text.withAddressBytes { bytes -> SocketAddress? in
-            do throws(AddressParseFailure) {
-                return try AddressText.parseSocketAddress(bytes, from: 0, to: bytes.count)
-            } catch {
-                return nil
-            }
-        }
-        guard let result else { return nil }
+        guard case .success(let result) = text.parseAddress(AddressText.parseSocketAddress) else { return nil }
         self = result
     }
 
@@ -29,10 +22,7 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
     ///   ``AddressParseError/Reason/missingBracket`` for `::1:80`, and
     ///   ``AddressParseError/Reason/pathTooLong`` for a path that does not fit `sun_path`.
     public init(parsing text: String) throws(AddressParseError) {
-        let result = text.withAddressBytes { bytes in
-            Result { () throws(AddressParseFailure) in try AddressText.parseSocketAddress(bytes, from: 0, to: bytes.count) }
-        }
-        switch result {
+        switch text.parseAddress(AddressText.parseSocketAddress) {
         case .success(let address): self = address
         case .failure(let failure): throw failure.error(in: text, as: .socketAddress)
         }
