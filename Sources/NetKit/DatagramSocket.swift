@@ -118,9 +118,15 @@ extension DatagramSocket {
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(SocketError) -> Int {
         let fd = descriptor
-        return try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
-            try blockingResult(.sendTo, address: address) {
-                system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags, pointer, length)
+        return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int in
+            // The address joins the error only when there is one: passing it in
+            // up front would copy it (and release it) on every datagram.
+            do throws(SocketError) {
+                return try blockingResult(.sendTo) {
+                    system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags, pointer, length)
+                }
+            } catch {
+                throw error.addingAddress(address)
             }
         }
     }
@@ -165,9 +171,13 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `sendto` for anything but "would block".
     public func trySend(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(SocketError) -> Int? {
         let fd = descriptor
-        return try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int? in
-            try nonBlockingSyscall(.sendTo, address: address) {
-                system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT), pointer, length)
+        return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int? in
+            do throws(SocketError) {
+                return try nonBlockingSyscall(.sendTo) {
+                    system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT), pointer, length)
+                }
+            } catch {
+                throw error.addingAddress(address)
             }
         }
     }
@@ -186,7 +196,19 @@ extension DatagramSocket {
     ///   ``SocketOption/receiveTimeout`` passes; `.connectionRefused` on a
     ///   connected socket after an ICMP port-unreachable.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
-        try receiveFrom(buffer, flags: flags.rawValue, blocking: true)!
+        let fd = descriptor
+        // Uninitialised stack storage, as C would declare it: the kernel writes it.
+        // A path of its own (not the optional-returning one below) so nothing is
+        // wrapped and unwrapped per datagram.
+        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (storage) throws(SocketError) -> ReceivedDatagram in
+            let address = UnsafeMutableRawPointer(storage.baseAddress!).assumingMemoryBound(to: sockaddr.self)
+            var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let length = try blockingResult(.receiveFrom) {
+                system_recvfrom(fd, buffer.baseAddress, buffer.count, flags.rawValue | Self.truncFlag, address, &addressLength)
+            }
+            return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length,
+                                    sender: SocketAddress.decodeFast(address, length: addressLength))
+        }
     }
 
     /// Receives one datagram into a byte array's existing storage, with its sender.
@@ -229,21 +251,30 @@ extension DatagramSocket {
         #endif
     }
 
+    @inline(__always)
     func receiveFrom(_ buffer: UnsafeMutableRawBufferPointer, flags: CInt, blocking: Bool) throws(SocketError) -> ReceivedDatagram? {
-        var storage = sockaddr_storage()
-        var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = descriptor
-        let length: Int? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> Int? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> Int? in
-                let call = {
+        // Uninitialised stack storage, as C would declare it: the kernel writes it.
+        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (storage) throws(SocketError) -> ReceivedDatagram? in
+            let address = UnsafeMutableRawPointer(storage.baseAddress!).assumingMemoryBound(to: sockaddr.self)
+            var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            // The closures are written inline (not stored in a constant) so they stay
+            // non-escaping: a stored closure would box `addressLength` and pay for
+            // dynamic exclusivity checks on every datagram.
+            let length: Int
+            if blocking {
+                length = try blockingResult(.receiveFrom) {
                     system_recvfrom(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag, address, &addressLength)
                 }
-                return blocking ? try blockingResult(.receiveFrom, call) : try nonBlockingSyscall(.receiveFrom, call)
+            } else {
+                guard let received = try nonBlockingSyscall(.receiveFrom, {
+                    system_recvfrom(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag, address, &addressLength)
+                }) else { return nil }
+                length = received
             }
+            let sender = SocketAddress.decodeFast(address, length: addressLength)
+            return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
         }
-        guard let length else { return nil }
-        let sender = addressLength == 0 ? nil : SocketAddress(storage: storage, length: addressLength)
-        return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
     }
 }
 

@@ -40,6 +40,12 @@ struct cnk_mmsghdr {
 int cnk_recvmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags, struct timespec *timeout);
 int cnk_sendmmsg(int fd, struct cnk_mmsghdr *msgs, unsigned int count, int flags);
 int cnk_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+#else
+// Elsewhere the same layout serves DatagramBatch's portable recvmsg/sendmsg loop.
+struct cnk_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
 #endif
 
 // Starts a detached thread (no join needed); returns 0 or an error number. Hides
@@ -83,6 +89,23 @@ static const int CNK_IPPROTO_IPV6 = IPPROTO_IPV6;
 static const int CNK_SHUT_RD = SHUT_RD;
 static const int CNK_SHUT_WR = SHUT_WR;
 static const int CNK_SHUT_RDWR = SHUT_RDWR;
+
+#ifdef __linux__
+// Datagram control messages and offload (Linux). SO_TIMESTAMPNS is a macro
+// Swift cannot import on every glibc; UDP_SEGMENT/UDP_GRO predate some headers.
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+static const int CNK_UDP_SEGMENT = UDP_SEGMENT;
+static const int CNK_UDP_GRO = UDP_GRO;
+static const int CNK_SO_TIMESTAMPNS = SO_TIMESTAMPNS;
+static const int CNK_SCM_TIMESTAMPNS = SCM_TIMESTAMPNS;
+static const int CNK_SO_RXQ_OVFL = SO_RXQ_OVFL;
+static const int CNK_MSG_ERRQUEUE = MSG_ERRQUEUE;
+#endif
 
 // Control-message arithmetic (the CMSG_* macros), done once in C.
 static inline size_t cnk_cmsg_space(size_t length) { return CMSG_SPACE(length); }

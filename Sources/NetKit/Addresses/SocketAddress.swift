@@ -56,37 +56,6 @@ public enum SocketAddress: Hashable, Sendable {
     }
 }
 
-/// An IP address of either version.
-public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, LosslessStringConvertible {
-    /// An IPv4 address.
-    case v4(IPv4Address)
-    /// An IPv6 address.
-    case v6(IPv6Address)
-
-    /// Parses IPv4 or IPv6 text.
-    public init?(_ text: String) {
-        if let v4 = IPv4Address(text) { self = .v4(v4) } else if let v6 = IPv6Address(text) { self = .v6(v6) } else { return nil }
-    }
-
-    /// The canonical text form.
-    public var description: String {
-        switch self {
-        case .v4(let address): address.description
-        case .v6(let address): address.description
-        }
-    }
-
-    /// Orders all IPv4 addresses before all IPv6 addresses, each numerically.
-    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
-        switch (lhs, rhs) {
-        case (.v4(let a), .v4(let b)): a < b
-        case (.v6(let a), .v6(let b)): a < b
-        case (.v4, .v6): true
-        case (.v6, .v4): false
-        }
-    }
-}
-
 /// An address family.
 public struct AddressFamily: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The raw C value (`AF_INET`, ...).

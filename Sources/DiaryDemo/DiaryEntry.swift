@@ -1,0 +1,135 @@
+/// One diary entry: what the server stored, in the order it stored it.
+struct DiaryEntry: Hashable, Sendable {
+    /// The sequence number the server assigned: 1, 2, 3, ...
+    var sequence: UInt64
+    /// When the server received it, in milliseconds since the epoch (UTC).
+    var time: Int64
+    /// The client's source address as the server saw it, such as `127.0.0.1:50000`.
+    var address: String
+    /// The client's name; empty when it gave none.
+    var name: String
+    /// The entry's text (UTF-8, never empty, at most ``DiaryLimits/maximumTextBytes``).
+    var text: String
+}
+
+/// The limits every part of the diary agrees on.
+enum DiaryLimits {
+    /// The longest entry text, in UTF-8 bytes. Longer entries are refused, never cut.
+    static let maximumTextBytes = 4096
+    /// The longest client name, in UTF-8 bytes.
+    static let maximumNameBytes = 64
+    /// Sequence numbers in a file must stay below this (so counting on can never overflow).
+    static let maximumSequence: UInt64 = 1 << 62
+    /// The largest sync page or error reply the server sends, in bytes (no IP fragmentation).
+    static let maximumPageBytes = 1400
+
+    /// Why a text cannot be an entry, or `nil` when it can.
+    static func problem(withText text: String) -> String? {
+        let count = text.utf8.count
+        if count == 0 { return "an entry must not be empty" }
+        if count > maximumTextBytes { return "entry too long (\(count) bytes; at most \(maximumTextBytes))" }
+        return nil
+    }
+
+    /// Why a name cannot be a client name, or `nil` when it can (empty means "no name").
+    static func problem(withName name: String) -> String? {
+        if name.utf8.count > maximumNameBytes { return "name too long (at most \(maximumNameBytes) bytes)" }
+        if name == "-" { return "the name \"-\" is reserved (it means \"no name\")" }
+        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "a name must not contain spaces or control characters"
+        }
+        return nil
+    }
+}
+
+// MARK: - The text line
+
+extension DiaryEntry {
+    /// The entry as one line without the newline: `<seq> <time> <address> <name> <text>`.
+    ///
+    /// The name is `-` when there is none; in the text, backslash, newline,
+    /// carriage return, tab and other control characters are escaped
+    /// (`\\`, `\n`, `\r`, `\t`, `\xHH`), so an entry is always exactly one line.
+    /// This is both the diary file's format and what plain-text sync returns.
+    var line: String {
+        var bytes: [UInt8] = []
+        appendLine(to: &bytes)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    /// Appends ``line``'s UTF-8 bytes and a newline to `bytes` (the fast path for sync and the file).
+    func appendLine(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: String(sequence).utf8)
+        bytes.append(UInt8(ascii: " "))
+        Timestamp.append(time, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: address.utf8)
+        bytes.append(UInt8(ascii: " "))
+        if name.isEmpty { bytes.append(UInt8(ascii: "-")) } else { bytes.append(contentsOf: name.utf8) }
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: Self.escape(text).utf8)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Parses a line ``line`` wrote (without its newline); `nil` when it is not one.
+    init?(line: Substring) {
+        // Split on the space byte, never on Characters: a space followed by a
+        // combining mark is one Character, and must still separate the fields.
+        let utf8 = line.utf8
+        var fields: [Substring] = []
+        var start = utf8.startIndex
+        while fields.count < 4, let space = utf8[start...].firstIndex(of: UInt8(ascii: " ")) {
+            fields.append(Substring(line.unicodeScalars[start..<space]))
+            start = utf8.index(after: space)
+        }
+        fields.append(Substring(line.unicodeScalars[start...]))
+        guard fields.count == 5,
+              let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
+              let time = Timestamp.parse(fields[1]),
+              !fields[2].isEmpty, fields[2].utf8.count <= 255, !fields[3].isEmpty,
+              let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil else { return nil }
+        let name = fields[3] == "-" ? "" : String(fields[3])
+        guard DiaryLimits.problem(withName: name) == nil else { return nil }
+        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text)
+    }
+
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                result += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    static func unescape(_ text: Substring) -> String? {
+        guard text.contains("\\") else { return String(text) }
+        var result = ""
+        var scalars = text.unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            guard scalar == "\\" else { result.unicodeScalars.append(scalar); continue }
+            switch scalars.next() {
+            case "\\": result += "\\"
+            case "n": result += "\n"
+            case "r": result += "\r"
+            case "t": result += "\t"
+            case "x":
+                guard let high = scalars.next(), let low = scalars.next(),
+                      let value = UInt8(String(high) + String(low), radix: 16), value < 0x80 else { return nil }
+                result.unicodeScalars.append(Unicode.Scalar(value))
+            default: return nil
+            }
+        }
+        return result
+    }
+}

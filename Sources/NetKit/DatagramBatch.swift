@@ -1,0 +1,199 @@
+import CNetKitShims
+
+/// A reusable set of datagram slots for receiving or sending many datagrams per system call.
+///
+/// ```swift
+/// var batch = DatagramBatch(capacity: 32, bufferSize: 2048)
+/// let received = try socket.receive(into: &batch)      // recvmmsg
+/// for index in 0..<received {
+///     let sender = batch.sender(at: index)
+///     batch.withBytes(at: index) { bytes in handle(bytes, from: sender) }
+/// }
+/// ```
+///
+/// The batch allocates its message headers, I/O vectors, address storage and
+/// data buffers once, in `init`; receiving and sending then allocate nothing.
+/// On Linux one call of ``DatagramSocket/receive(into:)-(DatagramBatch)`` is
+/// one `recvmmsg(2)` and ``DatagramSocket/send(_:)-(DatagramBatch)`` is one
+/// `sendmmsg(2)`; elsewhere both loop over `recvmsg`/`sendmsg`.
+///
+/// Each slot holds one datagram: its bytes, its length, its address (the sender
+/// after a receive, the destination for a send) and whether it was truncated.
+public struct DatagramBatch: ~Copyable, @unchecked Sendable {
+    /// The number of slots: the most datagrams one call receives or sends.
+    public let capacity: Int
+    /// The size of each slot's buffer in bytes; longer datagrams are truncated on receive.
+    public let bufferSize: Int
+    /// The number of slots in use: datagrams received by the last receive, or staged for sending.
+    public private(set) var count: Int = 0
+    /// Whether slots past the last receive still hold receive settings (no send was staged since).
+    var readyForReceive = false
+
+    let messages: UnsafeMutablePointer<cnk_mmsghdr>
+    let vectors: UnsafeMutablePointer<iovec>
+    let addresses: UnsafeMutablePointer<sockaddr_storage>
+    let buffers: UnsafeMutableRawPointer
+
+    /// Creates a batch of `capacity` slots of `bufferSize` bytes each, allocating all storage now.
+    ///
+    /// - Parameters:
+    ///   - capacity: the most datagrams per call, at least 1 (Linux caps one call at 1024).
+    ///   - bufferSize: bytes per slot, at least 1; 65535 holds any UDP datagram (or a GRO super-datagram).
+    public init(capacity: Int, bufferSize: Int) {
+        let capacity = Swift.max(1, Swift.min(capacity, 1024))
+        let bufferSize = Swift.max(1, bufferSize)
+        self.capacity = capacity
+        self.bufferSize = bufferSize
+        messages = .allocate(capacity: capacity)
+        vectors = .allocate(capacity: capacity)
+        addresses = .allocate(capacity: capacity)
+        buffers = .allocate(byteCount: capacity * bufferSize, alignment: 16)
+        addresses.initialize(repeating: sockaddr_storage(), count: capacity)
+        buffers.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * bufferSize)
+        for index in 0..<capacity {
+            vectors[index] = iovec(iov_base: buffers + index * bufferSize, iov_len: bufferSize)
+            var header = msghdr()
+            header.msg_name = UnsafeMutableRawPointer(addresses + index)
+            header.msg_namelen = 0
+            header.msg_iov = vectors + index
+            header.msg_iovlen = 1
+            messages[index] = cnk_mmsghdr(msg_hdr: header, msg_len: 0)
+        }
+    }
+
+    deinit {
+        messages.deallocate()
+        vectors.deallocate()
+        addresses.deallocate()
+        buffers.deallocate()
+    }
+
+    // MARK: - Reading slots
+
+    /// The full length of the datagram in slot `index`; larger than ``count(at:)`` when it was truncated.
+    ///
+    /// - Precondition: `index < count`.
+    @inlinable
+    public func length(at index: Int) -> Int {
+        precondition(index >= 0 && index < count, "DatagramBatch index out of range")
+        return _length(index)
+    }
+
+    /// The number of bytes of slot `index` held in its buffer.
+    ///
+    /// - Precondition: `index < count`.
+    @inlinable
+    public func count(at index: Int) -> Int {
+        Swift.min(length(at: index), bufferSize)
+    }
+
+    /// Whether the datagram in slot `index` was longer than ``bufferSize`` and cut.
+    /// The corresponding C flag is `MSG_TRUNC`.
+    public func isTruncated(at index: Int) -> Bool {
+        length(at: index) > bufferSize || messages[index].msg_hdr.msg_flags & CInt(MSG_TRUNC) != 0
+    }
+
+    /// The address of slot `index`: the sender after a receive, the destination when staged for sending.
+    ///
+    /// Decoded on demand, so a caller that doesn't ask pays nothing for it.
+    /// `nil` when there is none (a connected send, or an unnamed Unix-domain sender).
+    public func sender(at index: Int) -> SocketAddress? {
+        precondition(index >= 0 && index < count, "DatagramBatch index out of range")
+        let header = messages[index].msg_hdr
+        guard header.msg_name != nil else { return nil }
+        let address = UnsafeRawPointer(addresses + index).assumingMemoryBound(to: sockaddr.self)
+        return SocketAddress.decodeFast(address, length: header.msg_namelen)
+    }
+
+    /// Lends the bytes of slot `index` (its first ``count(at:)`` bytes).
+    @inlinable
+    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let bytes = count(at: index)
+        return try body(UnsafeRawBufferPointer(start: _buffer(index), count: bytes))
+    }
+
+    @usableFromInline
+    func _length(_ index: Int) -> Int { Int(messages[index].msg_len) }
+
+    @usableFromInline
+    func _buffer(_ index: Int) -> UnsafeMutableRawPointer { buffers + index * bufferSize }
+
+    // MARK: - Staging datagrams to send
+
+    /// Empties the batch (``count`` becomes 0), keeping its storage.
+    public mutating func removeAll() {
+        count = 0
+    }
+
+    /// Copies `bytes` into the next free slot, to be sent to `address` (or to the
+    /// connected peer when `address` is `nil`).
+    ///
+    /// The address is encoded once, here; sending the same batch again costs no
+    /// further encoding.
+    /// - Returns: `false` when the batch is full or `bytes` is longer than ``bufferSize``; nothing is staged then.
+    @discardableResult
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?) -> Bool {
+        guard count < capacity, bytes.count <= bufferSize else { return false }
+        let index = count
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            _buffer(index).copyMemory(from: base, byteCount: bytes.count)
+        }
+        stage(index, length: bytes.count, to: address)
+        count += 1
+        return true
+    }
+
+    /// Fills the next free slot in place: `body` writes into the slot's buffer and returns the byte count.
+    ///
+    /// - Returns: `false` when the batch is full; `body` is not called then.
+    @discardableResult
+    public mutating func append(
+        to address: SocketAddress?, _ body: (UnsafeMutableRawBufferPointer) -> Int
+    ) -> Bool {
+        guard count < capacity else { return false }
+        let index = count
+        let written = body(UnsafeMutableRawBufferPointer(start: _buffer(index), count: bufferSize))
+        stage(index, length: Swift.max(0, Swift.min(written, bufferSize)), to: address)
+        count += 1
+        return true
+    }
+
+    private mutating func stage(_ index: Int, length: Int, to address: SocketAddress?) {
+        readyForReceive = false
+        vectors[index].iov_len = length
+        messages[index].msg_len = CUnsignedInt(length)
+        messages[index].msg_hdr.msg_flags = 0
+        if let address {
+            messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
+            messages[index].msg_hdr.msg_namelen = address.encode(into: addresses + index)
+        } else {
+            messages[index].msg_hdr.msg_name = nil
+            messages[index].msg_hdr.msg_namelen = 0
+        }
+    }
+
+    // MARK: - Used by the socket calls
+
+    /// Resets slots for a receive: full-size buffers, room for any address, no control data.
+    @inline(__always)
+    mutating func prepareForReceive() {
+        // The kernel changes only the slots it filled: after a receive, reset those.
+        let dirty = readyForReceive ? count : capacity
+        readyForReceive = true
+        count = 0
+        let storageSize = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        for index in 0..<dirty {
+            vectors[index].iov_len = bufferSize
+            messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
+            messages[index].msg_hdr.msg_namelen = storageSize
+            messages[index].msg_hdr.msg_flags = 0
+            messages[index].msg_len = 0
+        }
+    }
+
+    /// Records how many slots a receive filled.
+    @inline(__always)
+    mutating func setReceived(_ received: Int) {
+        count = received
+    }
+}
