@@ -173,6 +173,16 @@ struct OptionsTests {
         #expect(linger?.option == "SOL_SOCKET, SO_LINGER")
     }
 
+    #if os(Linux)
+    @Test("options of other levels are named too (UDP_SEGMENT on a TCP socket)")
+    func udpLevelName() throws {
+        try OptionSocketKind.tcp4.withSocket { fd in
+            let error = #expect(throws: SocketError.self) { try SocketOption<Int>.udpSegment.set(fd, 1200) }
+            #expect(error?.option == "IPPROTO_UDP, UDP_SEGMENT")
+        }
+    }
+    #endif
+
     @Test("an option NetKit does not name is described by number")
     func unnamedOption() throws {
         let socket = try DatagramSocket(family: .ipv4)
