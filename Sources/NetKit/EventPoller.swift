@@ -12,7 +12,7 @@ import CNetKitShims
 /// let count = try poller.wait(into: &events, timeout: .seconds(1))
 /// for event in events[..<count] where event.token == 0 { /* accept */ }
 /// ```
-/// ``poll(_:timeout:)-swift.func`` is the portable API; `EventPoller` pays off when
+/// ``poll(_:timeout:)-([PollItem],_)`` is the portable API; `EventPoller` pays off when
 /// many sockets are watched and few are ready. It owns the epoll descriptor like a
 /// socket owns its own: `deinit` closes it, ``close()`` reports the close error.
 /// Closing a registered socket removes it from the set.

@@ -1,6 +1,6 @@
 import CNetKitShims
 
-/// Readiness events for ``poll(_:timeout:)``.
+/// Readiness events for ``poll(_:timeout:)-([PollItem],_)``.
 public struct Readiness: OptionSet, Hashable, Sendable {
     /// The raw C `poll` events.
     public var rawValue: Int16
@@ -19,7 +19,7 @@ public struct Readiness: OptionSet, Hashable, Sendable {
     public static let invalid = Readiness(rawValue: Int16(POLLNVAL))
 }
 
-/// One descriptor to watch with ``poll(_:timeout:)``: what to wait for, and what happened.
+/// One descriptor to watch with ``poll(_:timeout:)-([PollItem],_)``: what to wait for, and what happened.
 ///
 /// Layout-compatible with C `struct pollfd`, so a buffer of these is passed to
 /// `poll(2)` as it is.
@@ -72,7 +72,7 @@ public func poll(_ items: inout [PollItem], timeout: Duration?) throws(SocketErr
     }.get()
 }
 
-/// Waits until one of the items in `buffer` is ready or `timeout` passes; see ``poll(_:timeout:)-swift.func``.
+/// Waits until one of the items in `buffer` is ready or `timeout` passes; see ``poll(_:timeout:)-([PollItem],_)``.
 ///
 /// - Throws: ``SocketError`` from `poll`.
 @discardableResult

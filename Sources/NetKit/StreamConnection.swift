@@ -178,6 +178,13 @@ extension StreamConnection {
         try withContiguousBytes(bytes) { (raw) throws(SocketError) in try sendAll(raw) }
     }
 
+    /// Sends all of a `RawSpan`, looping over short writes.
+    ///
+    /// - Throws: ``SocketError`` from `send`.
+    public func sendAll(_ bytes: RawSpan) throws(SocketError) {
+        try bytes.withUnsafeBytes { (raw) throws(SocketError) in try sendAll(raw) }
+    }
+
     /// Sends some of `bytes` without blocking; `nil` when the send buffer is full.
     ///
     /// - Throws: ``SocketError`` from `send` for anything but "would block".

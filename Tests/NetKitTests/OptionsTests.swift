@@ -86,6 +86,37 @@ struct OptionsTests {
                    values: [Linger(timeout: .seconds(3)), .reset, .off], kinds: all),
     ]
 
+    static let datagramFlags: [OptionCase<Bool>] = {
+        var cases: [OptionCase<Bool>] = [
+            OptionCase(name: "receivePacketInfo", option: .receivePacketInfo, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "receivePacketInfoIPv6", option: .receivePacketInfoIPv6, values: [true, false], kinds: [.udp6]),
+            OptionCase(name: "receiveTypeOfService", option: .receiveTypeOfService, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "receiveTrafficClass", option: .receiveTrafficClass, values: [true, false], kinds: [.udp6]),
+        ]
+        #if os(Linux)
+        cases += [
+            OptionCase(name: "receiveErrors", option: .receiveErrors, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "receiveErrorsIPv6", option: .receiveErrorsIPv6, values: [true, false], kinds: [.udp6]),
+            OptionCase(name: "receiveTimestamp", option: .receiveTimestamp, values: [true, false], kinds: [.udp4, .udp6]),
+            OptionCase(name: "receiveDropCount", option: .receiveDropCount, values: [true, false], kinds: [.udp4, .udp6]),
+            OptionCase(name: "udpReceiveOffload", option: .udpReceiveOffload, values: [true, false], kinds: [.udp4, .udp6]),
+        ]
+        #endif
+        return cases
+    }()
+
+    #if os(Linux)
+    static let datagramIntegers: [OptionCase<Int>] = [
+        OptionCase(name: "udpSegment", option: .udpSegment, values: [1200, 0], kinds: [.udp4, .udp6]),
+    ]
+
+    @Test("Int options of datagram sockets", arguments: datagramIntegers)
+    func datagramIntOption(_ option: OptionCase<Int>) throws { try option.run() }
+    #endif
+
+    @Test("Bool options of datagram sockets (control messages, offload, error queue)", arguments: datagramFlags)
+    func datagramBoolOption(_ option: OptionCase<Bool>) throws { try option.run() }
+
     @Test("Bool options", arguments: flags)
     func boolOption(_ option: OptionCase<Bool>) throws { try option.run() }
 
@@ -172,6 +203,16 @@ struct OptionsTests {
         let linger = #expect(throws: SocketError.self) { try socket.setOption(.linger, Linger(timeout: .seconds(-2))) }
         #expect(linger?.option == "SOL_SOCKET, SO_LINGER")
     }
+
+    #if os(Linux)
+    @Test("options of other levels are named too (UDP_SEGMENT on a TCP socket)")
+    func udpLevelName() throws {
+        try OptionSocketKind.tcp4.withSocket { fd in
+            let error = #expect(throws: SocketError.self) { try SocketOption<Int>.udpSegment.set(fd, 1200) }
+            #expect(error?.option == "IPPROTO_UDP, UDP_SEGMENT")
+        }
+    }
+    #endif
 
     @Test("an option NetKit does not name is described by number")
     func unnamedOption() throws {

@@ -133,6 +133,16 @@ struct StreamSemanticsTests {
         #expect(received.take() == total)
     }
 
+    @Test("sendAll from a RawSpan")
+    func sendAllRawSpan() throws {
+        let pair = try StreamConnection.pair()
+        let bytes: [UInt8] = Array("span".utf8)
+        try pair.first.sendAll(bytes.span.bytes)
+        var buffer = [UInt8](repeating: 0, count: 8)
+        let count = try pair.second.receive(into: &buffer)
+        #expect(Array(buffer[..<count]) == bytes)
+    }
+
     @Test("sendAll with a send timeout to a peer that stops reading is .timedOut, not a hang")
     func sendAllTimeout() throws {
         let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// A peer process NetKit did not write (python3, socat), with its standard streams
+/// as pipes. Ports travel through argv and the peer's output, never via sleeps.
+final class ExternalPeer {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        process.terminationHandler = { [exited] _ in exited.signal() }
+        try process.run()
+    }
+
+    /// Runs a Python program with `python3 -c`, passing `arguments` in `sys.argv[1...]`.
+    static func python(_ program: String, _ arguments: String...) throws -> ExternalPeer {
+        try ExternalPeer(["python3", "-c", program] + arguments)
+    }
+
+    /// The full path of `tool` on `PATH`, or nil when it is not installed.
+    static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Reads one line (without its newline) from the peer's standard output, or from
+    /// its standard error; nil at end of file. The peers bound their own waits.
+    func readLine(fromErrors: Bool = false) -> String? {
+        let handle = (fromErrors ? errors : output).fileHandleForReading
+        var bytes: [UInt8] = []
+        while true {
+            let data = handle.readData(ofLength: 1)
+            guard let byte = data.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+    }
+
+    /// Reads lines until one contains `marker`, and returns it (for socat's `-d -d` log).
+    func readLine(containing marker: String, fromErrors: Bool = false, limit: Int = 50) -> String? {
+        for _ in 0..<limit {
+            guard let line = readLine(fromErrors: fromErrors) else { return nil }
+            if line.contains(marker) { return line }
+        }
+        return nil
+    }
+
+    /// Writes bytes to the peer's standard input.
+    func write(_ text: String) {
+        input.fileHandleForWriting.write(Data(text.utf8))
+    }
+
+    /// Waits (bounded) for the peer to exit and returns its status; nil if it did not.
+    func exitStatus(within timeout: Duration = .seconds(15)) -> Int32? {
+        let (seconds, _) = timeout.components
+        guard exited.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
