@@ -288,11 +288,16 @@ func blockingResult<R: FixedWidthInteger>(
 ) throws(SocketError) -> R {
     do {
         return try retryingOnInterrupt(call)
-    } catch .wouldBlock {
-        throw SocketError(operation, errno: .timedOut, address: address)
     } catch {
-        throw SocketError(operation, errno: error, address: address)
+        // Built out of line: the hot path keeps a small frame and no error code.
+        throw blockingFailure(operation, error, address: address)
     }
+}
+
+/// The error for a failed blocking call; "would block" becomes `.timedOut`.
+@inline(never)
+func blockingFailure(_ operation: SocketError.Operation, _ error: Errno, address: SocketAddress?) -> SocketError {
+    SocketError(operation, errno: error == .wouldBlock ? .timedOut : error, address: address)
 }
 
 /// Lends a byte sequence as contiguous raw bytes: in place when it can, else via one copy.

@@ -10,7 +10,7 @@ import Glibc
 // min and max of each and the ratios of the medians.
 //
 //   netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]
-//   netkit-bench --profile c|netkit --workload w1|w2 --count N     (one bounded run, for callgrind)
+//   netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N   (one bounded run, for callgrind)
 
 struct Options {
     var quick = false
@@ -48,7 +48,7 @@ struct Options {
                 options.profileCount = n
             case "--help", "-h":
                 print("usage: netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]")
-                print("       netkit-bench --profile c|netkit --workload w1|w2 --count N")
+                print("       netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N")
                 exit(0)
             default: throw BenchmarkFailure("unknown argument \(argument)")
             }
@@ -161,7 +161,13 @@ func runProfile(_ options: Options) throws {
     case ("netkit", "w1"): sample = try NetKitWorkloads.pingPong(mode: .sendTo, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
     case ("c", "w2"): sample = Sample(cb_blast(Int32(CB_MODE_SENDTO), 64, 1, 600, count))
     case ("netkit", "w2"): sample = try NetKitWorkloads.blast(mode: .sendTo, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
-    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1 or w2")
+    case ("c", "w1c"): sample = Sample(cb_pingpong(Int32(CB_MODE_CONNECTED), 64, 600, count, -1))
+    case ("netkit", "w1c"): sample = try NetKitWorkloads.pingPong(mode: .connected, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
+    case ("c", "w2c"): sample = Sample(cb_blast(Int32(CB_MODE_CONNECTED), 64, 1, 600, count))
+    case ("netkit", "w2c"): sample = try NetKitWorkloads.blast(mode: .connected, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
+    case ("c", "w2m"): sample = Sample(cb_blast(Int32(CB_MODE_MMSG), 64, 32, 600, count))
+    case ("netkit", "w2m"): sample = try NetKitWorkloads.blast(mode: .mmsg, size: 64, batch: 32, seconds: 600, maxDatagrams: count)
+    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m")
     }
     print("\(options.profile!) \(options.profileWorkload): \(sample.datagrams) datagrams (\(sample.sent) sent) in \(sample.seconds) s")
 }
