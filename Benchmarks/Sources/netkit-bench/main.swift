@@ -100,13 +100,21 @@ func rows(_ options: Options) -> [Row] {
                             nio: nio))
         }
     }
-    var gso = Row(name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
+    let gso = Row(name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
                   c: { Sample(cb_blast(Mode.gso.cValue, 1472, 44, s, maxDatagrams)) },
                   netkit: { try NetKitWorkloads.blast(mode: .gso, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
                   nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, seconds: s, maxDatagrams: maxDatagrams) })
-    if cb_gso_supported() == 0 { gso.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO" }
-    else if !Offload.isSupported { gso.skipped = "NetKit's GSO/GRO path is not available" }
-    rows.append(gso)
+    let gsoBatch = Row(name: "W2 blast 1472 B, GSO/GRO + sendmmsg (4 × 44 segments)", group: "W2",
+                       c: { Sample(cb_blast(Mode.gsoBatch.cValue, 1472, 44, s, maxDatagrams)) },
+                       netkit: { try NetKitWorkloads.blast(mode: .gsoBatch, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
+                       nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, gsoPerFlush: Int(CB_GSO_PER_CALL),
+                                                     seconds: s, maxDatagrams: maxDatagrams) })
+    for index in [0, 1] {
+        var row = index == 0 ? gso : gsoBatch
+        if cb_gso_supported() == 0 { row.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO" }
+        else if !Offload.isSupported { row.skipped = "NetKit's GSO/GRO path is not available" }
+        rows.append(row)
+    }
     if let filter = options.filter { rows = rows.filter { $0.name.contains(filter) } }
     return rows
 }
