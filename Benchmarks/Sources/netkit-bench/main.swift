@@ -16,7 +16,7 @@ struct Options {
     var quick = false
     var jsonPath: String?
     var seconds = 0.5
-    var repetitions = 5
+    var repetitions = 9
     var filter: String?
     var profile: String?
     var profileWorkload = "w1"
