@@ -29,6 +29,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
     /// Whether slots past the last receive still hold receive settings (no send was staged since).
     var readyForReceive = false
 
+    @usableFromInline
     let messages: UnsafeMutablePointer<cnk_mmsghdr>
     let vectors: UnsafeMutablePointer<iovec>
     let addresses: UnsafeMutablePointer<sockaddr_storage>
@@ -120,7 +121,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: _buffer(index), count: bytes))
     }
 
-    @usableFromInline
+    @inlinable
     func _length(_ index: Int) -> Int { Int(messages[index].msg_len) }
 
     @usableFromInline
