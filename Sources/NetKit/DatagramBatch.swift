@@ -29,10 +29,16 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
     /// Whether slots past the last receive still hold receive settings (no send was staged since).
     var readyForReceive = false
 
+    @usableFromInline
     let messages: UnsafeMutablePointer<cnk_mmsghdr>
     let vectors: UnsafeMutablePointer<iovec>
     let addresses: UnsafeMutablePointer<sockaddr_storage>
     let buffers: UnsafeMutableRawPointer
+    /// Per-slot room for one control message (a GSO segment size on send).
+    let controls: UnsafeMutableRawPointer
+
+    /// The control room per slot: `CMSG_SPACE(sizeof(uint16_t))`.
+    static var slotControlSize: Int { ControlMessageLayout.space(MemoryLayout<UInt16>.size) }
 
     /// Creates a batch of `capacity` slots of `bufferSize` bytes each, allocating all storage now.
     ///
@@ -48,6 +54,8 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         vectors = .allocate(capacity: capacity)
         addresses = .allocate(capacity: capacity)
         buffers = .allocate(byteCount: capacity * bufferSize, alignment: 16)
+        controls = .allocate(byteCount: capacity * Self.slotControlSize, alignment: 16)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * Self.slotControlSize)
         addresses.initialize(repeating: sockaddr_storage(), count: capacity)
         buffers.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * bufferSize)
         for index in 0..<capacity {
@@ -66,6 +74,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         vectors.deallocate()
         addresses.deallocate()
         buffers.deallocate()
+        controls.deallocate()
     }
 
     // MARK: - Reading slots
@@ -112,7 +121,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: _buffer(index), count: bytes))
     }
 
-    @usableFromInline
+    @inlinable
     func _length(_ index: Int) -> Int { Int(messages[index].msg_len) }
 
     @usableFromInline
@@ -143,6 +152,26 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         return true
     }
 
+    #if os(Linux)
+    /// Copies `bytes` into the next free slot as a GSO super-datagram: sent, the
+    /// kernel splits it into datagrams of `segmentSize` bytes (the last may be
+    /// shorter), so one `sendmmsg` carries many segments per slot.
+    /// The corresponding C control message is `UDP_SEGMENT`.
+    ///
+    /// - Returns: `false` when the batch is full or `bytes` is longer than ``bufferSize``.
+    @discardableResult
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, segmentSize: Int) -> Bool {
+        guard append(bytes, to: address) else { return false }
+        let index = count - 1
+        var writer = ControlMessageWriter(
+            UnsafeMutableRawBufferPointer(start: controls + index * Self.slotControlSize, count: Self.slotControlSize))
+        writer.append(level: CNK_IPPROTO_UDP, type: CNK_UDP_SEGMENT, value: UInt16(clamping: segmentSize))
+        messages[index].msg_hdr.msg_control = controls + index * Self.slotControlSize
+        messages[index].msg_hdr.msg_controllen = .init(writer.used)
+        return true
+    }
+    #endif
+
     /// Fills the next free slot in place: `body` writes into the slot's buffer and returns the byte count.
     ///
     /// - Returns: `false` when the batch is full; `body` is not called then.
@@ -163,6 +192,8 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         vectors[index].iov_len = length
         messages[index].msg_len = CUnsignedInt(length)
         messages[index].msg_hdr.msg_flags = 0
+        messages[index].msg_hdr.msg_control = nil
+        messages[index].msg_hdr.msg_controllen = 0
         if let address {
             messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
             messages[index].msg_hdr.msg_namelen = address.encode(into: addresses + index)
@@ -187,6 +218,8 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
             messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
             messages[index].msg_hdr.msg_namelen = storageSize
             messages[index].msg_hdr.msg_flags = 0
+            messages[index].msg_hdr.msg_control = nil
+            messages[index].msg_hdr.msg_controllen = 0
             messages[index].msg_len = 0
         }
     }

@@ -13,6 +13,7 @@ import CNetKitShims
 /// reports the error, ``release()`` hands it out. It is `~Copyable`, so it
 /// cannot be closed twice or used after close.
 public struct DatagramSocket: ~Copyable, Socket, Sendable {
+    @usableFromInline
     let descriptor: CInt
 
     /// Creates an unbound datagram socket. The corresponding C call is `socket(family, SOCK_DGRAM, 0)`.
@@ -116,18 +117,48 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `sendto`, such as `.messageTooLong`; with a
     ///   send timeout set, `.timedOut`.
     @discardableResult
+    @inlinable
     public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws(SocketError) -> Int {
-        let fd = descriptor
-        return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int in
-            // The address joins the error only when there is one: passing it in
-            // up front would copy it (and release it) on every datagram.
-            do throws(SocketError) {
-                return try blockingResult(.sendTo) {
-                    system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags, pointer, length)
-                }
-            } catch {
-                throw error.addingAddress(address)
+        // Inlined into the caller: an IPv4 destination becomes a 16-byte
+        // `sockaddr_in` right there, and only the system call is out of line.
+        if case .ipv4(let ip, let port) = address {
+            var sin = sockaddr_in()
+            #if !os(Linux)
+            sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+            #endif
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            sin.sin_addr = in_addr(s_addr: ip.value.bigEndian)
+            return try withUnsafePointer(to: &sin) { (pointer) throws(SocketError) -> Int in
+                try _sendTo(bytes, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
+                            socklen_t(MemoryLayout<sockaddr_in>.size), address)
             }
+        }
+        return try _sendTo(bytes, address)
+    }
+
+    /// `sendto` to an encoded address; the address is only for the error.
+    @usableFromInline
+    func _sendTo(
+        _ bytes: UnsafeRawBufferPointer, _ pointer: UnsafePointer<sockaddr>, _ length: socklen_t, _ address: borrowing SocketAddress
+    ) throws(SocketError) -> Int {
+        let fd = descriptor
+        // The address joins the error only when there is one: passing it in
+        // up front would copy it (and release it) on every datagram.
+        do throws(SocketError) {
+            return try blockingResult(.sendTo) {
+                system_sendto(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags, pointer, length)
+            }
+        } catch {
+            throw error.addingAddress(copy address)
+        }
+    }
+
+    /// `sendto` to any address, encoded here.
+    @usableFromInline
+    func _sendTo(_ bytes: UnsafeRawBufferPointer, _ address: SocketAddress) throws(SocketError) -> Int {
+        try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
+            try _sendTo(bytes, pointer, length, address)
         }
     }
 
@@ -195,19 +226,36 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `recvfrom`; `.timedOut` when a
     ///   ``SocketOption/receiveTimeout`` passes; `.connectionRefused` on a
     ///   connected socket after an ICMP port-unreachable.
+    @inlinable
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
-        let fd = descriptor
-        // Uninitialised stack storage, as C would declare it: the kernel writes it.
-        // A path of its own (not the optional-returning one below) so nothing is
-        // wrapped and unwrapped per datagram.
-        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (storage) throws(SocketError) -> ReceivedDatagram in
-            let address = UnsafeMutableRawPointer(storage.baseAddress!).assumingMemoryBound(to: sockaddr.self)
-            var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let length = try blockingResult(.receiveFrom) {
-                system_recvfrom(fd, buffer.baseAddress, buffer.count, flags.rawValue | Self.truncFlag, address, &addressLength)
+        // Inlined into the caller, with only the system call out of line: a
+        // caller that never reads `sender` pays nothing for decoding it, and an
+        // IPv4 sender is decoded in a few instructions.
+        var storage = sockaddr_storage()
+        var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> ReceivedDatagram in
+            let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
+            let length = try _receiveFrom(buffer, flags.rawValue, address, &addressLength)
+            let sender: SocketAddress?
+            if addressLength == socklen_t(MemoryLayout<sockaddr_in>.size), CInt(address.pointee.sa_family) == AF_INET {
+                let sin = UnsafeRawPointer(address).load(as: sockaddr_in.self)
+                sender = .ipv4(IPv4Address(UInt32(bigEndian: sin.sin_addr.s_addr)), port: UInt16(bigEndian: sin.sin_port))
+            } else {
+                sender = addressLength == 0 ? nil : SocketAddress(unsafeSockaddr: address, length: addressLength)
             }
-            return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length,
-                                    sender: SocketAddress.decodeFast(address, length: addressLength))
+            return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
+        }
+    }
+
+    /// Blocking `recvfrom`: the datagram's full length; the kernel writes the sender into `address`.
+    @usableFromInline
+    func _receiveFrom(
+        _ buffer: UnsafeMutableRawBufferPointer, _ flags: CInt, _ address: UnsafeMutablePointer<sockaddr>,
+        _ addressLength: UnsafeMutablePointer<socklen_t>
+    ) throws(SocketError) -> Int {
+        let fd = descriptor
+        return try blockingResult(.receiveFrom) {
+            system_recvfrom(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag, address, addressLength)
         }
     }
 
@@ -234,12 +282,20 @@ extension DatagramSocket {
     ///
     /// - Returns: the receipt, with `sender` `nil`.
     /// - Throws: ``SocketError`` from `recv`; `.connectionRefused` after an ICMP port-unreachable.
+    @inlinable
     public func receiveFromPeer(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
-        let fd = descriptor
-        let length = try blockingResult(.receive) {
-            system_recv(fd, buffer.baseAddress, buffer.count, flags.rawValue | Self.truncFlag)
-        }
+        // Inlined: the caller sees the receipt has no sender and destroys nothing.
+        let length = try _receive(buffer, flags.rawValue)
         return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: nil)
+    }
+
+    /// Blocking `recv`: the datagram's full length.
+    @usableFromInline
+    func _receive(_ buffer: UnsafeMutableRawBufferPointer, _ flags: CInt) throws(SocketError) -> Int {
+        let fd = descriptor
+        return try blockingResult(.receive) {
+            system_recv(fd, buffer.baseAddress, buffer.count, flags | Self.truncFlag)
+        }
     }
 
     /// `MSG_TRUNC` makes Linux return a datagram's full length even when cut.
@@ -288,11 +344,16 @@ func blockingResult<R: FixedWidthInteger>(
 ) throws(SocketError) -> R {
     do {
         return try retryingOnInterrupt(call)
-    } catch .wouldBlock {
-        throw SocketError(operation, errno: .timedOut, address: address)
     } catch {
-        throw SocketError(operation, errno: error, address: address)
+        // Built out of line: the hot path keeps a small frame and no error code.
+        throw blockingFailure(operation, error, address: address)
     }
+}
+
+/// The error for a failed blocking call; "would block" becomes `.timedOut`.
+@inline(never)
+func blockingFailure(_ operation: SocketError.Operation, _ error: Errno, address: SocketAddress?) -> SocketError {
+    SocketError(operation, errno: error == .wouldBlock ? .timedOut : error, address: address)
 }
 
 /// Lends a byte sequence as contiguous raw bytes: in place when it can, else via one copy.

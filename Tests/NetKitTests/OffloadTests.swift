@@ -85,4 +85,37 @@ struct OffloadTests {
             #expect(error.operation == .sendMessage)
         }
     }
+
+    @Test("a DatagramBatch carries GSO super-datagrams: one sendmmsg, many segments per slot")
+    func batchedSegmentation() throws {
+        try #require(DatagramSocket.supportsSegmentationOffload)
+        let server = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+        try server.setOption(.receiveTimeout, .seconds(5))
+        let client = try DatagramSocket(family: .ipv4)
+        let destination = try server.localAddress
+        var batch = DatagramBatch(capacity: 3, bufferSize: 4096)
+        let first = [UInt8](repeating: 1, count: 300)
+        let second = [UInt8](repeating: 2, count: 250)
+        let staged1 = first.withUnsafeBytes { batch.append($0, to: destination, segmentSize: 100) }
+        let staged2 = second.withUnsafeBytes { batch.append($0, to: destination, segmentSize: 100) }
+        let staged3 = [UInt8](repeating: 3, count: 50).withUnsafeBytes { batch.append($0, to: destination) }
+        #expect(staged1 && staged2 && staged3)
+        let sent = try client.send(batch)
+        #expect(sent == 3)
+        var lengths: [Int] = []
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<7 {
+            let datagram = try server.receive(into: &buffer)
+            lengths.append(datagram.count)
+            bytes.append(buffer[0])
+        }
+        #expect(lengths == [100, 100, 100, 100, 100, 50, 50])
+        #expect(bytes == [1, 1, 1, 2, 2, 2, 3])
+        // The same batch, received into: the control area is cleared for receiving.
+        try client.send([9], to: destination)
+        var incoming = DatagramBatch(capacity: 2, bufferSize: 64)
+        let received = try server.receive(into: &incoming)
+        #expect(received == 1)
+    }
 }

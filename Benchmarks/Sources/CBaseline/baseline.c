@@ -222,7 +222,7 @@ static void *blast_receiver(void *raw) {
             for (int i = 0; i < n; i++) bytes += messages[i].msg_len;
             received += (uint64_t)n;
         }
-    } else if (args->mode == CB_MODE_GSO) {
+    } else if (args->mode == CB_MODE_GSO || args->mode == CB_MODE_GSO_MMSG) {
         static __thread char buffer[gro_slot];
         char control[CMSG_SPACE(sizeof(int))];
         struct sockaddr_storage from;
@@ -274,7 +274,7 @@ cb_result cb_blast(int mode, int size, int batch, double seconds, uint64_t max_d
     if (receiver.fd < 0 || fd < 0) return result;
     cb_big_receive_buffer(receiver.fd, 4 << 20);
     set_timeout(receiver.fd, SO_RCVTIMEO, 0.05);
-    if (mode == CB_MODE_GSO) {
+    if (mode == CB_MODE_GSO || mode == CB_MODE_GSO_MMSG) {
         int on = 1;
         if (setsockopt(receiver.fd, SOL_UDP, UDP_GRO, &on, sizeof on) != 0) { close(fd); close(receiver.fd); return result; }
     }
@@ -300,6 +300,32 @@ cb_result cb_blast(int mode, int size, int batch, double seconds, uint64_t max_d
             messages[i].msg_hdr.msg_iovlen = 1;
             messages[i].msg_hdr.msg_name = &receiver_address;
             messages[i].msg_hdr.msg_namelen = sizeof receiver_address;
+        }
+    }
+    // GSO + sendmmsg: CB_GSO_PER_CALL messages, each a super-datagram with its own UDP_SEGMENT.
+    struct mmsghdr gso_messages[CB_GSO_PER_CALL];
+    struct iovec gso_vectors[CB_GSO_PER_CALL];
+    static char gso_payload[CB_GSO_PER_CALL][65536];
+    char gso_controls[CB_GSO_PER_CALL][CMSG_SPACE(sizeof(uint16_t))];
+    if (mode == CB_MODE_GSO_MMSG) {
+        memset(gso_controls, 0, sizeof gso_controls);
+        for (int i = 0; i < CB_GSO_PER_CALL; i++) {
+            memset(gso_payload[i], 'b', sizeof gso_payload[i]);
+            gso_vectors[i] = (struct iovec){ gso_payload[i], (size_t)size * (size_t)batch };
+            memset(&gso_messages[i], 0, sizeof gso_messages[i]);
+            struct msghdr *m = &gso_messages[i].msg_hdr;
+            m->msg_name = &receiver_address;
+            m->msg_namelen = sizeof receiver_address;
+            m->msg_iov = &gso_vectors[i];
+            m->msg_iovlen = 1;
+            m->msg_control = gso_controls[i];
+            m->msg_controllen = sizeof gso_controls[i];
+            struct cmsghdr *c = CMSG_FIRSTHDR(m);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t segment = (uint16_t)size;
+            memcpy(CMSG_DATA(c), &segment, sizeof segment);
         }
     }
     uint64_t sent = 0, calls = 0;
@@ -331,6 +357,11 @@ cb_result cb_blast(int mode, int size, int batch, double seconds, uint64_t max_d
             uint16_t segment = (uint16_t)size;
             memcpy(CMSG_DATA(c), &segment, sizeof segment);
             if (sendmsg(fd, &message, MSG_NOSIGNAL) > 0) sent += (uint64_t)batch;
+            break;
+        }
+        case CB_MODE_GSO_MMSG: {
+            int n = sendmmsg(fd, gso_messages, CB_GSO_PER_CALL, MSG_NOSIGNAL);
+            if (n > 0) sent += (uint64_t)n * (uint64_t)batch;
             break;
         }
         }

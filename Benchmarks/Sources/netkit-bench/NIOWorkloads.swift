@@ -169,7 +169,8 @@ enum NIOWorkloads {
         }
     }
 
-    static func blast(size: Int, batch: Int, gso: Bool, seconds: Double, maxDatagrams: UInt64) throws -> Sample {
+    /// `gsoPerFlush`: GSO super-datagrams written per flush (one `sendmsg`, or a `sendmmsg` when more than one).
+    static func blast(size: Int, batch: Int, gso: Bool, gsoPerFlush: Int = 1, seconds: Double, maxDatagrams: UInt64) throws -> Sample {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
         let receiverLoop = group.next()
@@ -191,7 +192,7 @@ enum NIOWorkloads {
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) } }
             .bind(host: "127.0.0.1", port: 0).wait()
         let done = senderLoop.makePromise(of: (UInt64, Double).self)
-        let blaster = Blaster(target: receiver.localAddress!, size: size, perFlush: gso ? 4 : batch, segments: gso ? batch : 1,
+        let blaster = Blaster(target: receiver.localAddress!, size: size, perFlush: gso ? gsoPerFlush : batch, segments: gso ? batch : 1,
                               seconds: seconds, maxDatagrams: maxDatagrams, done: done)
         let sender = try DatagramBootstrap(group: senderLoop)
             .channelOption(.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))

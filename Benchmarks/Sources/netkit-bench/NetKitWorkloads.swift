@@ -9,6 +9,7 @@ enum Mode: String, CaseIterable, Sendable {
     case connected = "send/recv (connected)"
     case mmsg = "sendmmsg/recvmmsg"
     case gso = "GSO/GRO"
+    case gsoBatch = "GSO/GRO + sendmmsg"
 
     var cValue: Int32 {
         switch self {
@@ -16,6 +17,7 @@ enum Mode: String, CaseIterable, Sendable {
         case .connected: Int32(CB_MODE_CONNECTED)
         case .mmsg: Int32(CB_MODE_MMSG)
         case .gso: Int32(CB_MODE_GSO)
+        case .gsoBatch: Int32(CB_MODE_GSO_MMSG)
         }
     }
 }
@@ -113,7 +115,7 @@ enum NetKitWorkloads {
         let senderAddress = try sender.localAddress
         receiver.withUnsafeDescriptor { cb_big_receive_buffer($0, 4 << 20) }
         try receiver.setOption(.receiveTimeout, .milliseconds(50))
-        if mode == .gso {
+        if mode == .gso || mode == .gsoBatch {
             try Offload.enableReceiveOffload(on: receiver)
         }
         if mode == .connected {
@@ -143,7 +145,7 @@ enum NetKitWorkloads {
                         if finished() { break }
                     }
                 }
-            case .gso:
+            case .gso, .gsoBatch:
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
                 defer { buffer.deallocate() }
                 ready.set()
@@ -179,14 +181,18 @@ enum NetKitWorkloads {
         defer { payload.deallocate() }
         payload.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "b"))
         let datagram = UnsafeRawBufferPointer(rebasing: payload[..<size])
-        var outgoing = DatagramBatch(capacity: mode == .mmsg ? batch : 1, bufferSize: size)
+        let superDatagram = UnsafeRawBufferPointer(rebasing: payload[..<(size * batch)])
+        var outgoing = DatagramBatch(capacity: mode == .mmsg ? batch : Int(CB_GSO_PER_CALL),
+                                     bufferSize: mode == .gsoBatch ? size * batch : size)
         if mode == .mmsg {
             for _ in 0..<batch { outgoing.append(datagram, to: receiverAddress) }
+        }
+        if mode == .gsoBatch {
+            for _ in 0..<Int(CB_GSO_PER_CALL) { Offload.append(superDatagram, to: &outgoing, address: receiverAddress, segmentSize: size) }
         }
         // The receiver's set-up allocations are not steady state: wait (bounded) until it is receiving.
         let readyBy = now() + 5
         while !ready.isSet, now() < readyBy { cb_yield() }
-        let superDatagram = UnsafeRawBufferPointer(rebasing: payload[..<(size * batch)])
         var sent: UInt64 = 0
         var calls: UInt64 = 0
         var window = AllocationWindow()
@@ -205,6 +211,8 @@ enum NetKitWorkloads {
                 if (try? Offload.send(superDatagram, on: sender, to: receiverAddress, segmentSize: size)) != nil {
                     sent += UInt64(batch)
                 }
+            case .gsoBatch:
+                if let n = try? sender.send(outgoing) { sent += UInt64(n * batch) }
             }
             calls += 1
             if !windowOpen, sent >= warmUpDatagrams { window.start(datagrams: sent); windowOpen = true }

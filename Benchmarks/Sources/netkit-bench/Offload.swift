@@ -21,4 +21,8 @@ enum Offload {
     static func send(_ bytes: UnsafeRawBufferPointer, on socket: borrowing DatagramSocket, to address: SocketAddress, segmentSize: Int) throws {
         try socket.send(bytes, to: address, segmentSize: segmentSize)
     }
+
+    static func append(_ bytes: UnsafeRawBufferPointer, to batch: inout DatagramBatch, address: SocketAddress, segmentSize: Int) {
+        batch.append(bytes, to: address, segmentSize: segmentSize)
+    }
 }

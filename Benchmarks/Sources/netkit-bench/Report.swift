@@ -47,6 +47,12 @@ enum Report {
         return fixed(a.median / b.median, 2)
     }
 
+    /// The median of the per-repetition ratios (each NetKit run against the run right before it).
+    static func pairedRatio(_ a: [Sample], _ b: [Sample]) -> Double? {
+        let ratios = zip(a, b).compactMap { $1.rate > 0 ? $0.rate / $1.rate : nil }
+        return Summary(ratios)?.median
+    }
+
     static func allocations(_ samples: [Sample]) -> String {
         let values = samples.compactMap(\.allocationsPerDatagram)
         guard let worst = values.max() else { return "-" }
@@ -56,8 +62,10 @@ enum Report {
     static func printTable(_ table: [Row], text: [(String, Double, Double)]) {
         print("")
         print("Datagrams per second received (W1: round trips per second); median (min–max) over the repetitions.")
+        print("nk/c, nk/nio: ratio of the medians; paired: median of the per-repetition ratios (adjacent runs).")
         print(pad("workload", 56) + pad("C", 26) + pad("NetKit", 26) + pad("nk/c", 6, right: true)
-              + "  " + pad("SwiftNIO", 26) + pad("nk/nio", 7, right: true) + pad("alloc/dg", 10, right: true)
+              + pad("paired", 8, right: true)
+              + "  " + pad("SwiftNIO", 26) + pad("nk/nio", 7, right: true) + pad("paired", 8, right: true) + pad("alloc/dg", 10, right: true)
               + pad("NK MB/s", 9, right: true) + pad("loss C/NK %", 13, right: true))
         for row in table {
             if let skipped = row.skipped, row.cSamples.isEmpty {
@@ -69,8 +77,11 @@ enum Report {
             let loss = row.group == "W2"
                 ? fixed(Summary(row.cSamples.map(\.lossPercent))?.median ?? 0, 1) + "/" + fixed(Summary(row.netkitSamples.map(\.lossPercent))?.median ?? 0, 1)
                 : "-"
+            let pairedC = pairedRatio(row.netkitSamples, row.cSamples).map { fixed($0, 2) } ?? "-"
+            let pairedNIO = pairedRatio(row.netkitSamples, row.nioSamples).map { fixed($0, 2) } ?? "-"
             print(pad(row.name, 56) + pad(cell(c), 26) + pad(cell(netkit), 26) + pad(ratio(netkit, c), 6, right: true)
-                  + "  " + pad(cell(nio), 26) + pad(ratio(netkit, nio), 7, right: true)
+                  + pad(pairedC, 8, right: true)
+                  + "  " + pad(cell(nio), 26) + pad(ratio(netkit, nio), 7, right: true) + pad(pairedNIO, 8, right: true)
                   + pad(allocations(row.netkitSamples), 10, right: true) + pad(megabytes, 9, right: true)
                   + pad(loss, 13, right: true))
             if let skipped = row.skipped { print("    (\(skipped))") }
@@ -117,6 +128,8 @@ enum Report {
                 "\"nio\": \(json(nio, row.nioSamples))",
                 "\"ratio_netkit_c\": \(c.flatMap { c in netkit.map { fixed($0.median / c.median, 3) } } ?? "null")",
                 "\"ratio_netkit_nio\": \(nio.flatMap { nio in netkit.map { fixed($0.median / nio.median, 3) } } ?? "null")",
+                "\"paired_ratio_netkit_c\": \(pairedRatio(row.netkitSamples, row.cSamples).map { fixed($0, 3) } ?? "null")",
+                "\"paired_ratio_netkit_nio\": \(pairedRatio(row.netkitSamples, row.nioSamples).map { fixed($0, 3) } ?? "null")",
                 "\"netkit_allocations_per_datagram\": \(allocation)",
                 "\"netkit_megabytes_per_second\": \(Summary(row.netkitSamples.map(\.megabytesPerSecond)).map { fixed($0.median, 2) } ?? "null")",
                 "\"c_loss_percent\": \(Summary(row.cSamples.map(\.lossPercent)).map { fixed($0.median, 2) } ?? "null")",

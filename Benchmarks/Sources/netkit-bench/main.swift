@@ -10,13 +10,13 @@ import Glibc
 // min and max of each and the ratios of the medians.
 //
 //   netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]
-//   netkit-bench --profile c|netkit --workload w1|w2 --count N     (one bounded run, for callgrind)
+//   netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N   (one bounded run, for callgrind)
 
 struct Options {
     var quick = false
     var jsonPath: String?
     var seconds = 0.5
-    var repetitions = 5
+    var repetitions = 9
     var filter: String?
     var profile: String?
     var profileWorkload = "w1"
@@ -48,7 +48,7 @@ struct Options {
                 options.profileCount = n
             case "--help", "-h":
                 print("usage: netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]")
-                print("       netkit-bench --profile c|netkit --workload w1|w2 --count N")
+                print("       netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N")
                 exit(0)
             default: throw BenchmarkFailure("unknown argument \(argument)")
             }
@@ -100,13 +100,21 @@ func rows(_ options: Options) -> [Row] {
                             nio: nio))
         }
     }
-    var gso = Row(name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
+    let gso = Row(name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
                   c: { Sample(cb_blast(Mode.gso.cValue, 1472, 44, s, maxDatagrams)) },
                   netkit: { try NetKitWorkloads.blast(mode: .gso, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
                   nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, seconds: s, maxDatagrams: maxDatagrams) })
-    if cb_gso_supported() == 0 { gso.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO" }
-    else if !Offload.isSupported { gso.skipped = "NetKit's GSO/GRO path is not available" }
-    rows.append(gso)
+    let gsoBatch = Row(name: "W2 blast 1472 B, GSO/GRO + sendmmsg (4 × 44 segments)", group: "W2",
+                       c: { Sample(cb_blast(Mode.gsoBatch.cValue, 1472, 44, s, maxDatagrams)) },
+                       netkit: { try NetKitWorkloads.blast(mode: .gsoBatch, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
+                       nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, gsoPerFlush: Int(CB_GSO_PER_CALL),
+                                                     seconds: s, maxDatagrams: maxDatagrams) })
+    for index in [0, 1] {
+        var row = index == 0 ? gso : gsoBatch
+        if cb_gso_supported() == 0 { row.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO" }
+        else if !Offload.isSupported { row.skipped = "NetKit's GSO/GRO path is not available" }
+        rows.append(row)
+    }
     if let filter = options.filter { rows = rows.filter { $0.name.contains(filter) } }
     return rows
 }
@@ -161,7 +169,13 @@ func runProfile(_ options: Options) throws {
     case ("netkit", "w1"): sample = try NetKitWorkloads.pingPong(mode: .sendTo, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
     case ("c", "w2"): sample = Sample(cb_blast(Int32(CB_MODE_SENDTO), 64, 1, 600, count))
     case ("netkit", "w2"): sample = try NetKitWorkloads.blast(mode: .sendTo, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
-    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1 or w2")
+    case ("c", "w1c"): sample = Sample(cb_pingpong(Int32(CB_MODE_CONNECTED), 64, 600, count, -1))
+    case ("netkit", "w1c"): sample = try NetKitWorkloads.pingPong(mode: .connected, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
+    case ("c", "w2c"): sample = Sample(cb_blast(Int32(CB_MODE_CONNECTED), 64, 1, 600, count))
+    case ("netkit", "w2c"): sample = try NetKitWorkloads.blast(mode: .connected, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
+    case ("c", "w2m"): sample = Sample(cb_blast(Int32(CB_MODE_MMSG), 64, 32, 600, count))
+    case ("netkit", "w2m"): sample = try NetKitWorkloads.blast(mode: .mmsg, size: 64, batch: 32, seconds: 600, maxDatagrams: count)
+    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m")
     }
     print("\(options.profile!) \(options.profileWorkload): \(sample.datagrams) datagrams (\(sample.sent) sent) in \(sample.seconds) s")
 }

@@ -20,7 +20,11 @@ enum {
     CB_MODE_CONNECTED = 1, // send / recv
     CB_MODE_MMSG = 2,      // sendmmsg / recvmmsg
     CB_MODE_GSO = 3,       // sendmsg with UDP_SEGMENT / recvmsg with UDP_GRO
+    CB_MODE_GSO_MMSG = 4,  // sendmmsg of CB_GSO_PER_CALL messages, each with UDP_SEGMENT / recvmsg with UDP_GRO
 };
+
+/// GSO super-datagrams per sendmmsg in CB_MODE_GSO_MMSG.
+enum { CB_GSO_PER_CALL = 4 };
 
 /// W1: one client, one echo server, `size`-byte datagrams, one in flight.
 /// `pin_cpu` >= 0 pins both threads to that CPU. Stops after `seconds` or
