@@ -66,10 +66,39 @@ extension DatagramSocket {
     @inline(__always)
     func receiveMessage(_ buffer: UnsafeMutableRawBufferPointer, flags: CInt, blocking: Bool) throws(SocketError) -> ReceivedMessage? {
         let fd = descriptor
-        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (name) throws(SocketError) -> ReceivedMessage? in
-            try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> ReceivedMessage? in
+        return try withReceiveHeader(buffer) { (header, address) throws(SocketError) -> ReceivedMessage? in
+            // Inline closures stay non-escaping: no boxed `header`, no dynamic exclusivity checks.
+            let length: Int
+            if blocking {
+                length = try blockingResult(.receiveMessage) { system_recvmsg(fd, &header, flags | Self.truncFlag) }
+            } else {
+                guard let received = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, &header, flags | Self.truncFlag) })
+                else { return nil }
+                length = received
+            }
+            let sender = SocketAddress.decodeFast(address, length: header.msg_namelen)
+            var ignored: ErrorQueueEntry?
+            let control = ControlMessages(
+                decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &ignored)
+            return ReceivedMessage(
+                datagram: ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender),
+                control: control,
+                isControlTruncated: header.msg_flags & CInt(MSG_CTRUNC) != 0)
+        }
+    }
+
+    /// Lends `body` a `msghdr` for one `recvmsg` into `buffer`, with room on the
+    /// stack for the sender's address (passed as the second argument) and the
+    /// control messages.
+    @inline(__always)
+    func withReceiveHeader<R>(
+        _ buffer: UnsafeMutableRawBufferPointer,
+        _ body: (inout msghdr, UnsafePointer<sockaddr>) throws(SocketError) -> R
+    ) throws(SocketError) -> R {
+        try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (name) throws(SocketError) -> R in
+            try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> R in
                 var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-                return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(SocketError) -> ReceivedMessage? in
+                return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(SocketError) -> R in
                     var header = msghdr()
                     header.msg_name = UnsafeMutableRawPointer(name.baseAddress!)
                     header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -77,24 +106,8 @@ extension DatagramSocket {
                     header.msg_iovlen = 1
                     header.msg_control = controlBuffer.baseAddress
                     header.msg_controllen = .init(controlBufferSize)
-                    // Inline closures stay non-escaping: no boxed `header`, no dynamic exclusivity checks.
-                    let length: Int
-                    if blocking {
-                        length = try blockingResult(.receiveMessage) { system_recvmsg(fd, &header, flags | Self.truncFlag) }
-                    } else {
-                        guard let received = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, &header, flags | Self.truncFlag) })
-                        else { return nil }
-                        length = received
-                    }
                     let address = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: sockaddr.self)
-                    let sender = SocketAddress.decodeFast(address, length: header.msg_namelen)
-                    var ignored: ErrorQueueEntry?
-                    let control = ControlMessages(
-                        decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &ignored)
-                    return ReceivedMessage(
-                        datagram: ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender),
-                        control: control,
-                        isControlTruncated: header.msg_flags & CInt(MSG_CTRUNC) != 0)
+                    return try body(&header, address)
                 }
             }
         }
@@ -137,32 +150,19 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `recvmsg` for anything but "would block".
     public func receiveError(into buffer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)) throws(SocketError) -> ErrorQueueEntry? {
         let fd = descriptor
-        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (name) throws(SocketError) -> ErrorQueueEntry? in
-            try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> ErrorQueueEntry? in
-                var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-                return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(SocketError) -> ErrorQueueEntry? in
-                    var header = msghdr()
-                    header.msg_name = UnsafeMutableRawPointer(name.baseAddress!)
-                    header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    header.msg_iov = vectorPointer
-                    header.msg_iovlen = 1
-                    header.msg_control = controlBuffer.baseAddress
-                    header.msg_controllen = .init(controlBufferSize)
-                    let length = try nonBlockingSyscall(.receiveMessage) {
-                        system_recvmsg(fd, &header, CNK_MSG_ERRQUEUE | CInt(MSG_DONTWAIT))
-                    }
-                    guard let length else { return nil }
-                    var entry: ErrorQueueEntry?
-                    _ = ControlMessages(decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &entry)
-                    guard var entry else {
-                        throw SocketError(.receiveMessage, .invalidArgument("the error queue held a message without an error"))
-                    }
-                    let address = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: sockaddr.self)
-                    entry.destination = SocketAddress.decodeFast(address, length: header.msg_namelen)
-                    entry.count = Swift.min(length, buffer.count)
-                    return entry
-                }
+        return try withReceiveHeader(buffer) { (header, address) throws(SocketError) -> ErrorQueueEntry? in
+            let length = try nonBlockingSyscall(.receiveMessage) {
+                system_recvmsg(fd, &header, CNK_MSG_ERRQUEUE | CInt(MSG_DONTWAIT))
             }
+            guard let length else { return nil }
+            var entry: ErrorQueueEntry?
+            _ = ControlMessages(decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &entry)
+            guard var entry else {
+                throw SocketError(.receiveMessage, .invalidArgument("the error queue held a message without an error"))
+            }
+            entry.destination = SocketAddress.decodeFast(address, length: header.msg_namelen)
+            entry.count = Swift.min(length, buffer.count)
+            return entry
         }
     }
 }
