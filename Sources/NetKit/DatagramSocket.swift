@@ -343,6 +343,9 @@ func blockingResult<R: FixedWidthInteger>(
         return try retryingOnInterrupt(call)
     } catch {
         // Built out of line: the hot path keeps a small frame and no error code.
+        // Without an address nothing is passed: a `nil` `SocketAddress?` would be
+        // a 115-byte value built on the stack on every call.
+        guard let address else { throw blockingFailure(operation, error) }
         throw blockingFailure(operation, error, address: address)
     }
 }
@@ -351,6 +354,12 @@ func blockingResult<R: FixedWidthInteger>(
 @inline(never)
 func blockingFailure(_ operation: SocketError.Operation, _ error: Errno, address: SocketAddress?) -> SocketError {
     SocketError(operation, errno: error == .wouldBlock ? .timedOut : error, address: address)
+}
+
+/// The error for a failed blocking call with no address; "would block" becomes `.timedOut`.
+@inline(never)
+func blockingFailure(_ operation: SocketError.Operation, _ error: Errno) -> SocketError {
+    SocketError(operation, errno: error == .wouldBlock ? .timedOut : error)
 }
 
 /// Lends a byte sequence as contiguous raw bytes: in place when it can, else via one copy.

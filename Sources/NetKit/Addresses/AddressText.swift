@@ -244,7 +244,7 @@ enum AddressText {
         guard name.count <= UnixSocketPath.maximumPathLength else {
             throw AddressParseFailure(.pathTooLong, at: start &+ UnixSocketPath.maximumPathLength)
         }
-        return UnixSocketPath(rawBytes: Array(name), isAbstract: isAbstract)
+        return UnixSocketPath(copying: UnsafeRawBufferPointer(name), isAbstract: isAbstract)
     }
 
     // MARK: - Printing

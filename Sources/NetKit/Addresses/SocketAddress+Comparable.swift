@@ -30,6 +30,6 @@ extension UnixSocketPath: Comparable {
     /// Orders file-system paths before abstract names, each by their bytes.
     public static func < (lhs: UnixSocketPath, rhs: UnixSocketPath) -> Bool {
         if lhs.isAbstract != rhs.isAbstract { return !lhs.isAbstract }
-        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.lexicographicallyPrecedes(b) } }
     }
 }

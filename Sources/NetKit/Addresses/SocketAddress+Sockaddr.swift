@@ -1,6 +1,6 @@
 import CNetKitShims
 
-// MARK: - To and from C sockaddr, with no heap allocation for IP addresses
+// MARK: - To and from C sockaddr, with no heap allocation
 
 extension SocketAddress {
     /// Lends the address as a C `sockaddr` pointer and length for the duration of `body`.
@@ -55,10 +55,10 @@ extension SocketAddress {
                     raw[offset] = 0
                     offset += 1
                 }
-                for byte in path.bytes {
-                    raw[offset] = byte
-                    offset += 1
+                path.withUnsafeBytes { name in
+                    UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + name.count)]).copyMemory(from: name)
                 }
+                offset += Int(path.count)
                 // Abstract names are exactly as long as given; paths are NUL-terminated.
                 if !path.isAbstract { raw[offset] = 0; offset += 1 }
                 return socklen_t(offset)
@@ -91,14 +91,15 @@ extension SocketAddress {
             let count = min(Int(length), MemoryLayout<sockaddr_un>.size) - pathOffset
             guard count > 0 else {
                 // An unnamed socket (socketpair, unbound client).
-                self = .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
+                self = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(start: nil, count: 0), isAbstract: false))
                 return
             }
             let bytes = UnsafeRawBufferPointer(start: raw + pathOffset, count: count)
             if bytes[0] == 0 {
-                self = .unix(UnixSocketPath(rawBytes: Array(bytes.dropFirst()), isAbstract: true))
+                self = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[1...]), isAbstract: true))
             } else {
-                self = .unix(UnixSocketPath(rawBytes: Array(bytes.prefix { $0 != 0 }), isAbstract: false))
+                let end = bytes.firstIndex(of: 0) ?? count
+                self = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[..<end]), isAbstract: false))
             }
         default:
             return nil
