@@ -14,18 +14,14 @@ import CNetKitShims
 /// cannot be closed twice or used after close.
 public struct DatagramSocket: ~Copyable, Socket, Sendable {
     @usableFromInline
-    let owner: DescriptorOwner
-
-    /// The raw descriptor, for the calls in this module.
-    @inlinable
-    var descriptor: CInt { owner.rawValue }
+    let descriptor: CInt
 
     /// Creates an unbound datagram socket. The corresponding C call is `socket(family, SOCK_DGRAM, 0)`.
     ///
     /// - Parameter family: `.ipv4`, `.ipv6` or `.unix`.
     /// - Throws: ``SocketError`` from `socket`.
     public init(family: AddressFamily) throws(SocketError) {
-        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_DGRAM, protocol: 0))
+        descriptor = try SocketCalls.open(family: family, type: CNK_SOCK_DGRAM, protocol: 0)
     }
 
     /// Creates a datagram socket and binds it to `address`. Bind to port 0 for an ephemeral port.
@@ -39,7 +35,7 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be an open datagram socket.
     public init(unsafeAdopting descriptor: CInt) {
-        owner = DescriptorOwner(descriptor)
+        self.descriptor = descriptor
     }
 
     /// Creates two connected Unix-domain datagram sockets. The corresponding C call is `socketpair(2)`.
@@ -50,17 +46,24 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
         return SocketPair(first: DatagramSocket(unsafeAdopting: a), second: DatagramSocket(unsafeAdopting: b))
     }
 
+    deinit {
+        _ = system_close(descriptor)
+    }
 
     /// Closes the socket and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        try owner.close()
+        let fd = descriptor
+        discard self
+        try SocketCalls.close(fd)
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        owner.release()
+        let fd = descriptor
+        discard self
+        return fd
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.

@@ -11,12 +11,7 @@ import CNetKitShims
 ///
 /// Owns its descriptor, like every NetKit socket: `deinit` closes it.
 public struct StreamConnection: ~Copyable, Socket, Sendable {
-    @usableFromInline
-    let owner: DescriptorOwner
-
-    /// The raw descriptor, for the calls in this module.
-    @inlinable
-    var descriptor: CInt { owner.rawValue }
+    let descriptor: CInt
 
     /// Connects to `address`, waiting at most `timeout` when one is given.
     /// The corresponding C call is `connect(2)`.
@@ -82,7 +77,7 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be a connected stream socket.
     public init(unsafeAdopting descriptor: CInt) {
-        owner = DescriptorOwner(descriptor)
+        self.descriptor = descriptor
     }
 
     /// Creates two connected Unix-domain stream sockets. The corresponding C call is `socketpair(2)`.
@@ -93,17 +88,24 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
         return SocketPair(first: StreamConnection(unsafeAdopting: a), second: StreamConnection(unsafeAdopting: b))
     }
 
+    deinit {
+        _ = system_close(descriptor)
+    }
 
     /// Closes the connection and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        try owner.close()
+        let fd = descriptor
+        discard self
+        try SocketCalls.close(fd)
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        owner.release()
+        let fd = descriptor
+        discard self
+        return fd
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.

@@ -8,12 +8,7 @@ import CNetKitShims
 /// print("connection from", accepted.peer)
 /// ```
 public struct StreamListener: ~Copyable, Socket, Sendable {
-    @usableFromInline
-    let owner: DescriptorOwner
-
-    /// The raw descriptor, for the calls in this module.
-    @inlinable
-    var descriptor: CInt { owner.rawValue }
+    let descriptor: CInt
 
     /// Creates a socket, binds it to `address` and listens. The corresponding C calls
     /// are `socket`, `setsockopt(SO_REUSEADDR)`, `bind` and `listen`.
@@ -36,20 +31,27 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be a listening stream socket.
     public init(unsafeAdopting descriptor: CInt) {
-        owner = DescriptorOwner(descriptor)
+        self.descriptor = descriptor
     }
 
+    deinit {
+        _ = system_close(descriptor)
+    }
 
     /// Closes the listener and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        try owner.close()
+        let fd = descriptor
+        discard self
+        try SocketCalls.close(fd)
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        owner.release()
+        let fd = descriptor
+        discard self
+        return fd
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
