@@ -45,9 +45,10 @@ func nonBlockingSyscall<R: FixedWidthInteger>(
 ) throws(SocketError) -> R? {
     do {
         return try retryingOnInterrupt(call)
-    } catch .wouldBlock {
-        return nil
     } catch {
+        // Compared in the body: a `catch .wouldBlock` pattern boxes the error
+        // (a heap allocation each time a non-blocking socket runs dry).
+        if error == .wouldBlock { return nil }
         throw SocketError(operation, errno: error, address: address)
     }
 }
