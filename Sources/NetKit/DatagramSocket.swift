@@ -122,13 +122,7 @@ extension DatagramSocket {
         // Inlined into the caller: an IPv4 destination becomes a 16-byte
         // `sockaddr_in` right there, and only the system call is out of line.
         if case .ipv4(let ip, let port) = address {
-            var sin = sockaddr_in()
-            #if !os(Linux)
-            sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-            #endif
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
-            sin.sin_addr = in_addr(s_addr: ip.value.bigEndian)
+            var sin = sockaddr_in(ip, port: port)
             return try withUnsafePointer(to: &sin) { (pointer) throws(SocketError) -> Int in
                 try _sendTo(bytes, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
                             socklen_t(MemoryLayout<sockaddr_in>.size), address)

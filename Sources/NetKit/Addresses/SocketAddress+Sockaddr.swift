@@ -2,6 +2,21 @@ import CNetKitShims
 
 // MARK: - To and from C sockaddr, with no heap allocation
 
+extension sockaddr_in {
+    /// `address:port` as a C `sockaddr_in`: the one place an IPv4 socket address
+    /// is built, with the byte order converted here.
+    @inlinable
+    init(_ address: IPv4Address, port: UInt16) {
+        self.init()
+        #if !os(Linux)
+        sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+        #endif
+        sin_family = sa_family_t(AF_INET)
+        sin_port = port.bigEndian
+        sin_addr = in_addr(s_addr: address.value.bigEndian)
+    }
+}
+
 extension SocketAddress {
     /// Lends the address as a C `sockaddr` pointer and length for the duration of `body`.
     ///
@@ -25,14 +40,7 @@ extension SocketAddress {
         withUnsafeMutableBytes(of: &storage) { raw -> socklen_t in
             switch self {
             case .ipv4(let address, let port):
-                var sin = sockaddr_in()
-                #if !os(Linux)
-                sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-                #endif
-                sin.sin_family = sa_family_t(AF_INET)
-                sin.sin_port = port.bigEndian
-                sin.sin_addr = address.inAddr
-                raw.storeBytes(of: sin, as: sockaddr_in.self)
+                raw.storeBytes(of: sockaddr_in(address, port: port), as: sockaddr_in.self)
                 return socklen_t(MemoryLayout<sockaddr_in>.size)
             case .ipv6(let address, let port, let flowInfo):
                 var sin6 = sockaddr_in6()

@@ -12,13 +12,7 @@ extension SocketAddress {
         _ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R
     ) throws(E) -> R {
         if case .ipv4(let address, let port) = self {
-            var sin = sockaddr_in()
-            #if !os(Linux)
-            sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-            #endif
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
-            sin.sin_addr = in_addr(s_addr: address.value.bigEndian)
+            var sin = sockaddr_in(address, port: port)
             return try withUnsafePointer(to: &sin) { (pointer) throws(E) -> R in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(E) -> R in
                     try body(raw, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -45,14 +39,7 @@ extension SocketAddress {
     @inline(__always)
     func encode(into storage: UnsafeMutablePointer<sockaddr_storage>) -> socklen_t {
         if case .ipv4(let address, let port) = self {
-            var sin = sockaddr_in()
-            #if !os(Linux)
-            sin.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-            #endif
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
-            sin.sin_addr = in_addr(s_addr: address.value.bigEndian)
-            UnsafeMutableRawPointer(storage).storeBytes(of: sin, as: sockaddr_in.self)
+            UnsafeMutableRawPointer(storage).storeBytes(of: sockaddr_in(address, port: port), as: sockaddr_in.self)
             return socklen_t(MemoryLayout<sockaddr_in>.size)
         }
         return fill(&storage.pointee)
