@@ -127,8 +127,12 @@ struct NamespaceMulticastTests {
     }
 
     /// Runs the `ip` commands, but only in the namespace `expected` (checked in the
-    /// child itself, so nothing ever touches the host's interfaces). Waits at most 10 s.
-    static func configure(_ ip: String, expectedNamespace expected: String) throws -> Int32? {
+    /// child itself, so nothing ever touches the host's interfaces). Returns the exit status.
+    ///
+    /// Plain `posix_spawn` and `waitpid`, not Foundation's `Process`: the child must be
+    /// spawned from this thread (it inherits the thread's namespace), and Foundation's
+    /// shared process monitor must not be started from a thread that is about to exit.
+    static func configure(_ ip: String, expectedNamespace expected: String) -> CInt? {
         let script = """
             [ "$(readlink /proc/self/ns/net)" = "$1" ] || exit 97
             "$2" link add nk0 type veth peer name nk1 &&
@@ -136,14 +140,16 @@ struct NamespaceMulticastTests {
             "$2" link set nk0 up multicast on &&
             "$2" -6 addr add fe80::1/64 dev nk0 nodad
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script, "sh", expected, ip]
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        guard exited.wait(timeout: .now() + .seconds(10)) == .success else { return nil }
-        return process.terminationStatus
+        let words: [String] = ["/bin/sh", "-c", script, "sh", expected, ip]
+        var arguments: [UnsafeMutablePointer<CChar>?] = words.map { word in word.withCString { strdup($0) } } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, &arguments, environ) == 0 else { return nil }
+        var status: CInt = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { return nil }
+        }
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
     }
 
     @Test("IPv6: join on a veth interface, receive a datagram sent to the group")
@@ -160,7 +166,7 @@ struct NamespaceMulticastTests {
             guard let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net"),
                   let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: FileManager.default.isExecutableFile)
             else { return outcome.put(.unavailable("no /proc/thread-self or no ip(8)")) }
-            let status = try Self.configure(ip, expectedNamespace: namespace)
+            let status = Self.configure(ip, expectedNamespace: namespace)
             guard status == 0 else {
                 return outcome.put(.unavailable("configuring veth in the namespace failed (status \(status.map(String.init) ?? "none"))"))
             }
