@@ -80,7 +80,7 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
         try SocketCalls.bind(descriptor, to: address)
     }
 
-    /// Fixes the peer: ``send(_:)`` goes there and only its datagrams are received.
+    /// Fixes the peer: `send(_:)` goes there and only its datagrams are received.
     /// The corresponding C call is `connect(2)`. Nothing is sent on the network.
     ///
     /// Once connected, an ICMP port-unreachable from the peer shows up as a

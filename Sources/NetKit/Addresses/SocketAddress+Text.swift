@@ -4,8 +4,8 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
     /// Parses `192.0.2.1:80`, `[2001:db8::1]:80`, `[fe80::1%eth0]:80`, a Unix path
     /// (`/run/app.sock`, `./app.sock`) or a Linux abstract name (`@app`).
     ///
-    /// The IP address follows the rules of ``IPv4Address/init(_:)`` and
-    /// ``IPv6Address/init(_:)``; the port is 0 to 65535 in decimal without leading
+    /// The IP address follows the rules of `IPv4Address.init(_:)` and
+    /// `IPv6Address.init(_:)`; the port is 0 to 65535 in decimal without leading
     /// zeros; a path must fit `sun_path`. Returns `nil` for anything else; use
     /// ``init(parsing:)`` to learn why.
     public init?(_ text: String) {

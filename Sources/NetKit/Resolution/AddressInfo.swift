@@ -1,6 +1,6 @@
 import CNetKitShims
 
-/// One result of ``Resolver/resolve(host:service:hints:)``: an address to connect or bind to,
+/// One result of `Resolver.resolve(host:service:hints:)`: an address to connect or bind to,
 /// and the socket type and protocol to use. One entry of the C `addrinfo` list.
 public struct AddressInfo: Hashable, Sendable, CustomStringConvertible {
     /// The address, port included. The C fields are `ai_addr` and `ai_addrlen`.

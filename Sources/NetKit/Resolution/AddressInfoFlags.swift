@@ -1,6 +1,6 @@
 import CNetKitShims
 
-/// Flags that change how ``Resolver/resolve(host:service:hints:)`` resolves: the `AI_*` flags of `getaddrinfo(3)`.
+/// Flags that change how `Resolver.resolve(host:service:hints:)` resolves: the `AI_*` flags of `getaddrinfo(3)`.
 public struct AddressInfoFlags: OptionSet, Hashable, Sendable {
     /// The raw C flags.
     public var rawValue: CInt

@@ -1,6 +1,6 @@
 import CNetKitShims
 
-/// What ``Resolver/resolve(host:service:hints:)`` should return: the `hints` argument of `getaddrinfo(3)`.
+/// What `Resolver.resolve(host:service:hints:)` should return: the `hints` argument of `getaddrinfo(3)`.
 ///
 /// The default asks for every family, socket type and protocol with no flags.
 /// (This differs from passing `NULL` hints in C, which glibc treats as

@@ -12,7 +12,7 @@ import CNetKitShims
 ///
 /// Every call blocks the calling thread while it reads `/etc/hosts`,
 /// `/etc/services` or asks DNS; from Swift concurrency, use the `async`
-/// variant of ``resolve(host:service:hints:)``, which runs on its own thread.
+/// variant of `resolve(host:service:hints:)`, which runs on its own thread.
 public enum Resolver {}
 
 // MARK: - getaddrinfo

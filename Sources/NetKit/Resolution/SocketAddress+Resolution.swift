@@ -6,7 +6,7 @@ extension SocketAddress {
     /// Resolves a host name or numeric address to the socket addresses to reach it on `port`.
     /// The corresponding C call is `getaddrinfo(3)`.
     ///
-    /// A shortcut for ``Resolver/resolve(host:service:hints:)`` when all you want is
+    /// A shortcut for `Resolver.resolve(host:service:hints:)` when all you want is
     /// where to `connect` or `sendto`:
     ///
     /// ```swift
@@ -20,7 +20,7 @@ extension SocketAddress {
     ///   - type: The socket type the addresses are for.
     ///   - family: ``AddressFamily/ipv4`` or ``AddressFamily/ipv6`` to get only that family.
     /// - Returns: The addresses in the resolver's order of preference, without duplicates; never empty.
-    /// - Throws: ``SocketError`` as ``Resolver/resolve(host:service:hints:)`` throws it.
+    /// - Throws: ``SocketError`` as `Resolver.resolve(host:service:hints:)` throws it.
     public static func addresses(
         host: String, port: UInt16, type: SocketType = .stream, family: AddressFamily = .unspecified
     ) throws(SocketError) -> [SocketAddress] {
@@ -33,7 +33,7 @@ extension SocketAddress {
     /// The corresponding C call is `getaddrinfo(3)`, made on a thread of its own.
     ///
     /// The `async` form of ``addresses(host:port:type:family:)``, with the cancellation
-    /// behaviour of the `async` ``Resolver/resolve(host:service:hints:)``.
+    /// behaviour of the `async` `Resolver.resolve(host:service:hints:)`.
     ///
     /// - Parameters:
     ///   - host: A host name or numeric address.
@@ -41,7 +41,7 @@ extension SocketAddress {
     ///   - type: The socket type the addresses are for.
     ///   - family: ``AddressFamily/ipv4`` or ``AddressFamily/ipv6`` to get only that family.
     /// - Returns: The addresses in the resolver's order of preference, without duplicates; never empty.
-    /// - Throws: ``SocketError`` as the `async` ``Resolver/resolve(host:service:hints:)`` throws it.
+    /// - Throws: ``SocketError`` as the `async` `Resolver.resolve(host:service:hints:)` throws it.
     public static func addresses(
         host: String, port: UInt16, type: SocketType = .stream, family: AddressFamily = .unspecified
     ) async throws(SocketError) -> [SocketAddress] {
