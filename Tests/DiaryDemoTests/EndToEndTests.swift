@@ -40,7 +40,7 @@ struct EndToEndTests {
         #expect(server.stop() == 0)
         #expect(server.child.waitForOutput(containing: "diary server stopped; 2 entries"))
 
-        let file = try String(contentsOfFile: directory.file(), encoding: .utf8)
+        let file = try readFile(directory.file())
         #expect(file.split(separator: "\n").count == 2)
     }
 
@@ -134,7 +134,7 @@ struct EndToEndTests {
         let sent = try server.client(["--send", "after"])
         #expect(sent.output == "ok 2\n")
         _ = server.stop()
-        let lines = try String(contentsOfFile: directory.file(), encoding: .utf8).split(separator: "\n")
+        let lines = try readFile(directory.file()).split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.last.flatMap { DiaryEntry(line: $0) }?.text == "after")
     }
@@ -148,7 +148,7 @@ struct EndToEndTests {
         #expect(child.status == 0)
         #expect(child.output == "ok 1\n")
         _ = server.stop()
-        #expect(try String(contentsOfFile: directory.file(), encoding: .utf8).contains(" [::1]:"))
+        #expect(try readFile(directory.file()).contains(" [::1]:"))
     }
 
     @Test func localhostResolves() throws {

@@ -73,7 +73,7 @@ struct NetcatTests {
             #expect(tcp[5] == "")
         }
         #expect(server.stop() == 0)
-        let file = try String(contentsOfFile: directory.file(), encoding: .utf8).split(separator: "\n")
+        let file = try readFile(directory.file()).split(separator: "\n")
         #expect(file.count == 4)
         #expect(file.last?.hasSuffix(" last words") == true)
     }

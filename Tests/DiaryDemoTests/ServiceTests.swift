@@ -37,7 +37,7 @@ struct ServiceTests {
                 Issue.record("not an append answer"); return
             }
             #expect(sequence == 1)
-            #expect(try String(contentsOfFile: path, encoding: .utf8).contains("127.0.0.1:40001 amy hello"))
+            #expect(try readFile(path).contains("127.0.0.1:40001 amy hello"))
         }
     }
 
@@ -93,7 +93,7 @@ struct ServiceTests {
             service.handleDatagram(Array("plain".utf8), from: Self.alice)
             try service.commit()
         }
-        let file = try String(contentsOfFile: directory.file(), encoding: .utf8)
+        let file = try readFile(directory.file())
         #expect(file.contains(" - stored, answer lost\t#000000000000abcd\n"))
         let restarted = DiaryService(store: try DiaryStore(path: directory.file()))
         #expect(restarted.store.entries.map(\.requestID) == [0xABCD, nil])
@@ -151,7 +151,7 @@ struct ServiceTests {
             #expect(answers.map(\.id) == [5, 6, 7, 8, 9])
             #expect(codes == [.unsupportedVersion, .badRequest, .invalidText, .entryTooLong, .invalidName])
             #expect(service.store.entries.isEmpty)
-            #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
+            #expect(try readFileBytes(path).isEmpty)
         }
     }
 

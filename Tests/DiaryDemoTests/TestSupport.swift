@@ -65,6 +65,9 @@ final class ChildProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // Drops the run-loop source by which a running `Process` retains itself (it
+        // would leak with its pipes otherwise); returns once the child is reaped.
+        process.waitUntilExit()
         output.fileHandleForReading.readabilityHandler = nil
         errors.fileHandleForReading.readabilityHandler = nil
     }
@@ -215,7 +218,23 @@ func runProcess(_ executable: URL, _ arguments: [String], input: String = "", ti
         process.waitUntilExit()
         status = process.terminationStatus
     }
-    return (status, try String(contentsOfFile: paths.output, encoding: .utf8), try String(contentsOfFile: paths.errors, encoding: .utf8))
+    return (status, try readFile(paths.output), try readFile(paths.errors))
+}
+
+/// The contents of the file at `path` as UTF-8 text.
+///
+/// Reads through `FileHandle` rather than `String(contentsOfFile:)` or
+/// `Data(contentsOf:)`: on Linux those leak a 4 KiB buffer for every empty file
+/// (FoundationEssentials' `readBytesFromFile`), which LeakSanitizer reports.
+func readFile(_ path: String) throws -> String {
+    String(decoding: try readFileBytes(path), as: UTF8.self)
+}
+
+/// The bytes of the file at `path` (see ``readFile(_:)``).
+func readFileBytes(_ path: String) throws -> Data {
+    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    return try handle.readToEnd() ?? Data()
 }
 
 struct TestError: Error, CustomStringConvertible {

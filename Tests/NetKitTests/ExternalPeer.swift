@@ -62,10 +62,19 @@ final class ExternalPeer {
     func exitStatus(within timeout: Duration = .seconds(15)) -> Int32? {
         let (seconds, _) = timeout.components
         guard exited.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
+        exited.signal()   // Later calls (and deinit) return at once.
+        // The peer has exited (the termination handler ran), so this returns at once;
+        // it also drops the run-loop source by which a `Process` retains itself,
+        // which would otherwise leak the `Process` and its pipes.
+        process.waitUntilExit()
         return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            process.terminate()
+            if exited.wait(timeout: .now() + .seconds(5)) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()   // Breaks the Process <-> run-loop source cycle (see exitStatus).
     }
 }
