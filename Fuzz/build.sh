@@ -6,17 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-out=Fuzz/.build-fuzz
-mkdir -p "$out/module"
-# A module map for the shim header (SwiftPM makes one; plain swiftc needs its own).
-cat > "$out/module/module.modulemap" <<MAP
-module CNetKitShims {
-    header "$PWD/Sources/CNetKitShims/include/CNetKitShims.h"
-    export *
-}
-MAP
-clang -c -O1 -g -fsanitize=address -I Sources/CNetKitShims/include Sources/CNetKitShims/shims.c -o "$out/shims.o"
-mapfile -t sources < <(find Sources/NetKit -name '*.swift' | sort)
+source Fuzz/common.sh
+prepare_netkit_sources Fuzz/.build-fuzz -O1 -g -fsanitize=address
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
     -swift-version 6 -module-name NetKitFuzz -use-ld=lld \
     -I "$out/module" -Xcc -I -Xcc Sources/CNetKitShims/include \

@@ -6,16 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-out=Fuzz/.build-bench
-mkdir -p "$out/module"
-cat > "$out/module/module.modulemap" <<MAP
-module CNetKitShims {
-    header "$PWD/Sources/CNetKitShims/include/CNetKitShims.h"
-    export *
-}
-MAP
-clang -c -O2 -I Sources/CNetKitShims/include Sources/CNetKitShims/shims.c -o "$out/shims.o"
-mapfile -t sources < <(find Sources/NetKit -name '*.swift' | sort)
+source Fuzz/common.sh
+prepare_netkit_sources Fuzz/.build-bench -O2
 swiftc -O -wmo -parse-as-library -swift-version 6 -module-name NetKit \
     -I "$out/module" -emit-module -emit-module-path "$out/NetKit.swiftmodule" \
     -emit-library -static -o "$out/libNetKit.a" "${sources[@]}"
