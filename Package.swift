@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(
             name: "DiaryDemo",
             dependencies: ["NetKit"],
-            exclude: ["PROTOCOL.md"],
+            exclude: ["Protocol/PROTOCOL.md"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "NetKitTests", dependencies: ["NetKit", "CNetKitShims"], swiftSettings: strictSettings),

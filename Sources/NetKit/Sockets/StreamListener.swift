@@ -105,14 +105,3 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
         return AcceptedConnection(connection: connection, peer: peer)
     }
 }
-
-/// A connection ``StreamListener/accept()`` returned, with the peer's address.
-///
-/// Take the connection out with `let connection = accepted.connection`.
-@frozen
-public struct AcceptedConnection: ~Copyable, Sendable {
-    /// The new connection.
-    public var connection: StreamConnection
-    /// The address of the peer that connected.
-    public let peer: SocketAddress
-}
