@@ -17,39 +17,38 @@ import CNetKitShims
 /// socket owns its own: `deinit` closes it, ``close()`` reports the close error.
 /// Closing a registered socket removes it from the set.
 public struct EventPoller: ~Copyable, Sendable {
-    let descriptor: CInt
+    /// The descriptor's one owner (see `DescriptorOwner`).
+    @usableFromInline
+    let owner: DescriptorOwner
+
+    /// The raw descriptor, for NetKit's own calls.
+    @usableFromInline
+    var descriptor: CInt { owner.descriptor }
 
     /// Creates an empty, close-on-exec epoll set. The corresponding C call is `epoll_create1(EPOLL_CLOEXEC)`.
     ///
     /// - Throws: ``SocketError`` from `epoll_create1`, such as `.tooManyOpenFiles`.
     public init() throws(SocketError) {
         let flags = CInt(EPOLL_CLOEXEC)
-        descriptor = try syscall(.epoll) { system_epoll_create1(flags) }
+        owner = DescriptorOwner(try syscall(.epoll) { system_epoll_create1(flags) })
     }
 
     /// Takes ownership of a raw epoll descriptor.
     public init(unsafeAdopting descriptor: CInt) {
-        self.descriptor = descriptor
+        owner = DescriptorOwner(descriptor)
     }
 
-    deinit {
-        _ = system_close(descriptor)
-    }
 
     /// Closes the epoll set and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        let fd = descriptor
-        discard self
-        try SocketCalls.close(fd)
+        try owner.close()
     }
 
     /// Hands out the raw epoll descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        let fd = descriptor
-        discard self
-        return fd
+        owner.release()
     }
 
     /// Lends the raw epoll descriptor to `body`. Do not close it or keep it past `body`.

@@ -4,7 +4,7 @@
 @frozen
 public struct AcceptedConnection: ~Copyable, Sendable {
     /// The new connection.
-    public var connection: StreamConnection
+    public let connection: StreamConnection
     /// The address of the peer that connected.
     public let peer: SocketAddress
 }

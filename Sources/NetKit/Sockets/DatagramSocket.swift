@@ -13,15 +13,20 @@ import CNetKitShims
 /// reports the error, ``release()`` hands it out. It is `~Copyable`, so it
 /// cannot be closed twice or used after close.
 public struct DatagramSocket: ~Copyable, Socket, Sendable {
+    /// The descriptor's one owner (see `DescriptorOwner`).
     @usableFromInline
-    let descriptor: CInt
+    let owner: DescriptorOwner
+
+    /// The raw descriptor, for NetKit's own calls.
+    @usableFromInline
+    var descriptor: CInt { owner.descriptor }
 
     /// Creates an unbound datagram socket. The corresponding C call is `socket(family, SOCK_DGRAM, 0)`.
     ///
     /// - Parameter family: `.ipv4`, `.ipv6` or `.unix`.
     /// - Throws: ``SocketError`` from `socket`.
     public init(family: AddressFamily) throws(SocketError) {
-        descriptor = try SocketCalls.open(family: family, type: CNK_SOCK_DGRAM, protocol: 0)
+        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_DGRAM, protocol: 0))
     }
 
     /// Creates a datagram socket and binds it to `address`. Bind to port 0 for an ephemeral port.
@@ -35,7 +40,7 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be an open datagram socket.
     public init(unsafeAdopting descriptor: CInt) {
-        self.descriptor = descriptor
+        owner = DescriptorOwner(descriptor)
     }
 
     /// Creates two connected Unix-domain datagram sockets. The corresponding C call is `socketpair(2)`.
@@ -46,24 +51,17 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
         return SocketPair(first: DatagramSocket(unsafeAdopting: a), second: DatagramSocket(unsafeAdopting: b))
     }
 
-    deinit {
-        _ = system_close(descriptor)
-    }
 
     /// Closes the socket and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        let fd = descriptor
-        discard self
-        try SocketCalls.close(fd)
+        try owner.close()
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        let fd = descriptor
-        discard self
-        return fd
+        owner.release()
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.

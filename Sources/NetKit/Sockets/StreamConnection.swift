@@ -11,7 +11,13 @@ import CNetKitShims
 ///
 /// Owns its descriptor, like every NetKit socket: `deinit` closes it.
 public struct StreamConnection: ~Copyable, Socket, Sendable {
-    let descriptor: CInt
+    /// The descriptor's one owner (see `DescriptorOwner`).
+    @usableFromInline
+    let owner: DescriptorOwner
+
+    /// The raw descriptor, for NetKit's own calls.
+    @usableFromInline
+    var descriptor: CInt { owner.descriptor }
 
     /// Connects to `address`, waiting at most `timeout` when one is given.
     /// The corresponding C call is `connect(2)`.
@@ -77,7 +83,7 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be a connected stream socket.
     public init(unsafeAdopting descriptor: CInt) {
-        self.descriptor = descriptor
+        owner = DescriptorOwner(descriptor)
     }
 
     /// Creates two connected Unix-domain stream sockets. The corresponding C call is `socketpair(2)`.
@@ -88,24 +94,17 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
         return SocketPair(first: StreamConnection(unsafeAdopting: a), second: StreamConnection(unsafeAdopting: b))
     }
 
-    deinit {
-        _ = system_close(descriptor)
-    }
 
     /// Closes the connection and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        let fd = descriptor
-        discard self
-        try SocketCalls.close(fd)
+        try owner.close()
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        let fd = descriptor
-        discard self
-        return fd
+        owner.release()
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.

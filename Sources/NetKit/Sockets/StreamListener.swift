@@ -8,7 +8,13 @@ import CNetKitShims
 /// print("connection from", accepted.peer)
 /// ```
 public struct StreamListener: ~Copyable, Socket, Sendable {
-    let descriptor: CInt
+    /// The descriptor's one owner (see `DescriptorOwner`).
+    @usableFromInline
+    let owner: DescriptorOwner
+
+    /// The raw descriptor, for NetKit's own calls.
+    @usableFromInline
+    var descriptor: CInt { owner.descriptor }
 
     /// Creates a socket, binds it to `address` and listens. The corresponding C calls
     /// are `socket`, `setsockopt(SO_REUSEADDR)`, `bind` and `listen`.
@@ -31,27 +37,20 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
 
     /// Takes ownership of a raw descriptor, which must be a listening stream socket.
     public init(unsafeAdopting descriptor: CInt) {
-        self.descriptor = descriptor
+        owner = DescriptorOwner(descriptor)
     }
 
-    deinit {
-        _ = system_close(descriptor)
-    }
 
     /// Closes the listener and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
-        let fd = descriptor
-        discard self
-        try SocketCalls.close(fd)
+        try owner.close()
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
-        let fd = descriptor
-        discard self
-        return fd
+        owner.release()
     }
 
     /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
