@@ -10,7 +10,7 @@ final class DrainShield: Sendable {
     @TaskLocal static var current: DrainShield?
 
     private let grace: Duration
-    private let started = Mutex<ContinuousClock.Instant?>(nil)
+    private let started = Lock<ContinuousClock.Instant?>(nil)
 
     init(grace: Duration) {
         self.grace = grace

@@ -21,6 +21,7 @@ import Synchronization
 /// defer { loop.shutdown() }
 /// try socket.register(on: loop)
 /// ```
+/// A loop you create runs (and keeps its thread) until you call ``shutdown()``.
 ///
 /// A waiting task is resumed straight from the loop thread (a continuation
 /// resume, no actor in between). The loop is also a `TaskExecutor`: inside
@@ -32,16 +33,16 @@ import Synchronization
 /// index and a generation, so an event for a closed socket can never reach a new
 /// one that reuses its descriptor number.
 public final class IOLoop: TaskExecutor, @unchecked Sendable {
-    // @unchecked: every mutable field is behind a Mutex or an Atomic; the loop
+    // @unchecked: every mutable field is behind a Lock or an Atomic; the loop
     // thread's scratch arrays are locals of `run`.
 
     /// The readiness API in use.
     public let backendKind: IOLoopBackend
     let backend: any ReadinessBackend
 
-    private let slots = Mutex(SlotTable())
-    private let timers = Mutex(TimerHeap())
-    private let jobs = Mutex(JobQueue())
+    private let slots = Lock(SlotTable())
+    private let timers = Lock(TimerHeap())
+    private let jobs = Lock(JobQueue())
     private let stopping = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let loopThread = Atomic<UInt>(0)
@@ -149,7 +150,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         _ = target  // released here, outside the lock
     }
 
-    var isLoopThread: Bool { loopThread.load(ordering: .relaxed) == UInt(system_pthread_self()) }
+    var isLoopThread: Bool { loopThread.load(ordering: .relaxed) == system_pthread_self() }
 
     // MARK: - TaskExecutor
 
@@ -174,7 +175,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     // MARK: - The loop thread
 
     func run() {
-        loopThread.store(UInt(system_pthread_self()), ordering: .relaxed)
+        loopThread.store(system_pthread_self(), ordering: .relaxed)
         var events: [(UInt64, ReadyBits)] = []
         var ready: [(Registration, ReadyBits)] = []
         var resumptions: [Resumption] = []
@@ -256,7 +257,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 }
 
 /// The default loop, created on first use.
-private let defaultLoop = Mutex<IOLoop?>(nil)
+private let defaultLoop = Lock<IOLoop?>(nil)
 
 /// The C entry point of a loop thread: takes the retained loop and runs it.
 private func ioLoopThreadEntry(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {

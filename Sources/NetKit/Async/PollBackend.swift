@@ -16,7 +16,7 @@ final class PollBackend: ReadinessBackend, @unchecked Sendable {
         var changed = true
     }
 
-    private let table = Mutex(Table())
+    private let table = Lock(Table())
     private let wakeReceiver: DescriptorOwner
     private let wakeSender: DescriptorOwner
     private var items: [PollItem] = []

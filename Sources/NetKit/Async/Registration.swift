@@ -38,7 +38,7 @@ final class Registration: Sendable {
     /// Set when a listener was switched to non-blocking mode for async accept.
     let madeNonBlocking = Atomic<Bool>(false)
 
-    private let state = Mutex(WaiterTable())
+    private let state = Lock(WaiterTable())
 
     init(loop: IOLoop, descriptor: CInt, token: UInt64) {
         self.loop = loop

@@ -31,7 +31,7 @@ final class DescriptorOwner: @unchecked Sendable {
     /// The socket's place in an ``IOLoop``, made on its first async call.
     private let loopRegistration = AtomicLazyReference<Registration>()
     /// Serialises making the registration (the first async call of two tasks at once).
-    private let registering = Mutex(())
+    private let registering = Lock(())
 
     @inlinable
     init(_ descriptor: CInt) {

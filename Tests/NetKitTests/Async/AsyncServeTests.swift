@@ -86,7 +86,7 @@ struct AsyncServeTests {
             let listener = ListenerBox(try StreamListener(bindingTo: .ipv4(.loopback, port: 0)))
             try listener.listener.register(on: loop)
             let address = try listener.listener.localAddress
-            let outcome = Mutex<String>("")
+            let outcome = Locked<String>("")
             let server = Task {
                 try await listener.listener.serve { connection, _ in
                     var buffer = [UInt8](repeating: 0, count: 8)
@@ -117,7 +117,7 @@ struct AsyncServeTests {
             let listener = ListenerBox(try StreamListener(bindingTo: .ipv4(.loopback, port: 0)))
             try listener.listener.register(on: loop)
             let address = try listener.listener.localAddress
-            let handlerEnded = Mutex<String>("")
+            let handlerEnded = Locked<String>("")
             let started = Atomic<Int>(0)
             let server = Task {
                 try await listener.listener.serve(whenCancelled: .drain(grace: .milliseconds(300))) { connection, _ in

@@ -83,3 +83,15 @@ final class PeerBox: @unchecked Sendable {
     let peer: ExternalPeer
     init(_ peer: ExternalPeer) { self.peer = peer }
 }
+
+/// A value behind an `NSLock` (a pthread mutex, which ThreadSanitizer understands).
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

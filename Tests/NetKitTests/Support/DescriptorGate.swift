@@ -21,7 +21,7 @@ final class DescriptorGate: Sendable {
         var waiters: [Waiter] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func acquire(exclusive: Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
