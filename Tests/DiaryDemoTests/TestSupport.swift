@@ -189,12 +189,14 @@ final class ServerProcess: @unchecked Sendable {
 
 /// Runs `diary` to completion with files (not pipes) for its input and output, so
 /// no other child process started meanwhile can hold them open.
-func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
-    try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout)
+func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30,
+              environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
+    try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout, environment: environment)
 }
 
 /// Runs any executable to completion the same way as ``runDiary(_:input:timeout:)``.
-func runProcess(_ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
+func runProcess(_ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30,
+                environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let paths = (input: directory.file("stdin"), output: directory.file("stdout"), errors: directory.file("stderr"))
@@ -204,6 +206,9 @@ func runProcess(_ executable: URL, _ arguments: [String], input: String = "", ti
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = FileHandle(forReadingAtPath: paths.input)
     process.standardOutput = FileHandle(forWritingAtPath: paths.output)
     process.standardError = FileHandle(forWritingAtPath: paths.errors)
