@@ -43,10 +43,15 @@ final class ChildProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/diary")
     }()
 
-    /// Starts `diary` with `arguments`.
-    init(diary arguments: [String]) throws {
-        process.executableURL = Self.diary
-        process.arguments = arguments
+    /// Starts `diary` with `arguments`, through `launcher` (such as `prlimit --nofile=64 --`) when given.
+    init(diary arguments: [String], launcher: [String] = []) throws {
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [Self.diary.path] + arguments
+        } else {
+            process.executableURL = Self.diary
+            process.arguments = arguments
+        }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -160,9 +165,9 @@ final class ServerProcess: @unchecked Sendable {
     let banner: String
     let file: String
 
-    init(file: String, host: String = "127.0.0.1") throws {
+    init(file: String, host: String = "127.0.0.1", options: [String] = [], launcher: [String] = []) throws {
         self.file = file
-        child = try ChildProcess(diary: ["server", "--host", host, "--port", "0", "--file", file])
+        child = try ChildProcess(diary: ["server", "--host", host, "--port", "0", "--file", file] + options, launcher: launcher)
         guard let line = child.nextLine(timeout: 20) else {
             throw TestError("the server printed nothing; stderr: \(child.standardError)")
         }
@@ -180,6 +185,8 @@ final class ServerProcess: @unchecked Sendable {
     func client(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
         try runDiary(["client", "--host", "127.0.0.1", "--port", String(port)] + arguments, input: input, timeout: timeout)
     }
+
+    var pid: Int32 { child.process.processIdentifier }
 
     func stop() -> Int32? {
         child.send(SIGTERM)

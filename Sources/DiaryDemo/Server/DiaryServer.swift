@@ -28,6 +28,9 @@ final class DiaryServer {
         var maximumConnections = 256
         /// The most TCP connections from one host at once.
         var connectionsPerHost = 32
+        /// A full server makes room for a newcomer by closing the connection idle
+        /// longest, if it has been idle at least this long.
+        var evictableIdle: Duration = .seconds(1)
         /// The largest the diary file may grow.
         var maximumBytes = DiaryStore.defaultMaximumBytes
         /// Bytes of entries each host may append per second; 0 for no limit.
@@ -64,8 +67,6 @@ final class DiaryServer {
     static let maximumLineBytes = 4 * DiaryLimits.maximumTextBytes + 64
     /// How long the listener rests after an accept failed for lack of descriptors.
     static let acceptPause: Duration = .milliseconds(100)
-    /// A full server makes room for a newcomer by closing a connection idle at least this long.
-    static let evictableIdle: Duration = .seconds(1)
 
     /// Opens the store and binds UDP and TCP on the same port.
     ///
@@ -266,7 +267,7 @@ final class DiaryServer {
 
     /// Whether a new connection may stay: at most ``Configuration/connectionsPerHost``
     /// from its host; when the server is full, the connection idle longest makes room
-    /// (if it has been idle for ``evictableIdle``), otherwise the newcomer is refused.
+    /// (if it has been idle for ``Configuration/evictableIdle``), otherwise the newcomer is refused.
     private func admit(_ client: TCPClient) -> Bool {
         if connectionsByHost[client.host, default: 0] >= configuration.connectionsPerHost {
             refuse(client, "error too many connections from \(client.host)\n")
@@ -275,7 +276,7 @@ final class DiaryServer {
         guard connections.count >= configuration.maximumConnections else { return true }
         let now = clock.now
         guard let (oldest, victim) = connections.min(by: { $0.value.lastActivity < $1.value.lastActivity }),
-              now - victim.lastActivity >= Self.evictableIdle else {
+              now - victim.lastActivity >= configuration.evictableIdle else {
             refuse(client, "error the server is full; try again later\n")
             return false
         }

@@ -88,7 +88,7 @@ final class DiaryService {
                 outbox.append(outgoing)
             case .acknowledgement(let outgoing, let failed):
                 guard let failure else { outbox.append(outgoing); continue }
-                let reason = "not stored: \(failure)"
+                let reason = "\(failure)"
                 if let id = failed.framedID {
                     outbox.append(Outgoing(destination: failed.destination,
                                            payload: .bytes(errorFrame(.serverError, reason, id: id, budget: failed.budget))))

@@ -25,7 +25,7 @@ enum DiaryError: Error, CustomStringConvertible {
         switch self {
         case .usage(let text): text
         case .storage(let text): text
-        case .file(let operation, let path, let errno): "cannot \(operation) \(path): \(errno)"
+        case .file(let operation, let path, let errno): "cannot \(operation) \(path): \(FileCalls.describe(errno))"
         case .fileLocked(let path): "another diary server already uses \(path)"
         case .noAnswer(let server, let attempts): "no answer from \(server) after \(attempts) attempts"
         case .notListening(let server): "no diary server at \(server) (connection refused)"

@@ -337,14 +337,14 @@ final class DiaryStore {
         var problem: String?
         if let named = try FileCalls.system_stat(path) {
             if named.st_dev != own.st_dev || named.st_ino != own.st_ino {
-                problem = "the diary file \(path) was replaced by another file"
+                problem = "file replaced: \(path) is another file now"
             } else if UInt64(own.st_size) < expectedSize {
-                problem = "the diary file \(path) was truncated by another program (\(own.st_size) bytes, expected \(expectedSize))"
+                problem = "file truncated by another program: \(path) (\(own.st_size) bytes, expected \(expectedSize))"
             } else if UInt64(own.st_size) > expectedSize {
-                problem = "the diary file \(path) was appended to by another program (\(own.st_size) bytes, expected \(expectedSize))"
+                problem = "file appended to by another program: \(path) (\(own.st_size) bytes, expected \(expectedSize))"
             }
         } else {
-            problem = "the diary file \(path) was deleted"
+            problem = "file deleted: \(path)"
         }
         guard let problem else { return }
         let message = problem + "; this server no longer acknowledges appends (restart it)"
@@ -358,7 +358,7 @@ final class DiaryStore {
         var back = [UInt8](repeating: 0, count: bytes.count)
         let count = try FileCalls.system_pread(descriptor, into: &back, count: back.count, at: offset, path: path)
         guard count == bytes.count, back == bytes else {
-            let message = "the diary file \(path) was overwritten by another program; this server no longer acknowledges appends (restart it)"
+            let message = "file overwritten by another program: \(path); this server no longer acknowledges appends (restart it)"
             fileChanged = message
             Console.error(message)
             throw .storage(message)

@@ -125,6 +125,16 @@ enum FileCalls {
         return true
     }
 
+    /// The errno's message and C name, such as `No space left on device (ENOSPC)`,
+    /// also for the file errors NetKit's socket-centred table does not name.
+    static func describe(_ errno: Errno) -> String {
+        if errno.name != nil { return errno.description }
+        let names: [CInt: String] = [EFBIG: "EFBIG", EDQUOT: "EDQUOT", EISDIR: "EISDIR", ELOOP: "ELOOP",
+                                     ETXTBSY: "ETXTBSY", ESPIPE: "ESPIPE", EOVERFLOW: "EOVERFLOW"]
+        if let name = names[errno.rawValue] { return "\(errno.message) (\(name))" }
+        return errno.description
+    }
+
     /// `close(2)`, never retried; the error is dropped (the descriptor is gone either way).
     static func system_close(_ descriptor: CInt) {
         _ = close(descriptor)

@@ -91,9 +91,11 @@ enum Timestamp {
         return total
     }
 
+    /// Division rounding down, with the remainder in `0..<b` (no overflow, even for `Int64.min`).
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let quotient = a >= 0 ? a / b : (a - b + 1) / b
-        return (quotient, a - quotient * b)
+        var quotient = a / b, remainder = a % b
+        if remainder < 0 { quotient -= 1; remainder += b }
+        return (quotient, remainder)
     }
 
     /// Howard Hinnant's civil_from_days.
