@@ -10,7 +10,7 @@ import NetKit
 ///
 /// Each round of the loop takes a bounded share of work from every source (at
 /// most ``datagramsPerRound`` datagrams, one read and ``linesPerTurn`` lines per
-/// connection, ``sendBudgetPerTurn`` bytes sent per connection), stages the
+/// connection, a share of ``sendBudgetPerRound`` bytes sent per connection), stages the
 /// appends, commits them with one `write` and one `fsync`, and only then sends
 /// the acknowledgements. No client can hold the loop for longer than its turn.
 final class DiaryServer {
@@ -30,7 +30,7 @@ final class DiaryServer {
         var connectionsPerHost = 32
         /// A full server makes room for a newcomer by closing the connection idle
         /// longest, if it has been idle at least this long.
-        var evictableIdle: Duration = .seconds(1)
+        var evictableIdle: Duration = .zero
         /// The largest the diary file may grow.
         var maximumBytes = DiaryStore.defaultMaximumBytes
         /// Bytes of entries each host may append per second; 0 for no limit.
@@ -52,6 +52,10 @@ final class DiaryServer {
     private let clock = ContinuousClock()
     private var nextConnectionID = 0
     private let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Datagrams are taken 32 at a time (`recvmmsg`); each buffer holds the largest valid request.
+    private var datagrams = DatagramBatch(capacity: 32, bufferSize: 8192)
+    /// Replies to datagrams, sent 64 at a time (`sendmmsg`).
+    private var replies = DatagramBatch(capacity: 64, bufferSize: DiaryLimits.maximumPageBytes)
     /// A descriptor held in reserve: closed to accept (and drop) one connection when out of descriptors.
     private var spareDescriptor: CInt = -1
     /// When the listener is polled again after running out of descriptors.
@@ -59,10 +63,16 @@ final class DiaryServer {
     /// How many accepts failed for lack of descriptors (for tests and the log).
     private(set) var descriptorShortages = 0
 
-    static let datagramsPerRound = 256
+    static let datagramsPerRound = 1024
     static let acceptsPerRound = 64
     static let linesPerTurn = 64
-    static let sendBudgetPerTurn = 64 * 1024
+    /// Bytes sent per round to all connections together, shared among those with output
+    /// (each gets at least ``minimumSendPerTurn``): many slow readers cannot make a round long.
+    static let sendBudgetPerRound = 1024 * 1024
+    static let minimumSendPerTurn = 8 * 1024
+    static let maximumSendPerTurn = 256 * 1024
+    /// The kernel send buffer of each connection (no autotuning to megabytes per never-reading client).
+    static let connectionSendBuffer = 256 * 1024
     static let queuedRepliesPerConnection = 16
     static let maximumLineBytes = 4 * DiaryLimits.maximumTextBytes + 64
     /// How long the listener rests after an accept failed for lack of descriptors.
@@ -178,14 +188,16 @@ final class DiaryServer {
                 if client.hasPendingLines || client.inputStart < client.input.count { handleLines(client, id: id) }
             }
             finishRound()
+            let writers = order.reduce(0) { count, id in count + (connections[id]?.hasOutput == true ? 1 : 0) }
+            let share = min(Self.maximumSendPerTurn, max(Self.minimumSendPerTurn, Self.sendBudgetPerRound / max(writers, 1)))
             for id in order {
                 guard let client = connections[id] else { continue }
-                if client.hasOutput { write(client, id: id) } else if client.peerClosed, !client.hasPendingLines { close(id) }
+                if client.hasOutput { write(client, id: id, budget: share) } else if client.peerClosed, !client.hasPendingLines { close(id) }
             }
             closeExpired()
         }
         finishRound()
-        for (id, client) in connections where client.hasOutput { write(client, id: id) }
+        for (id, client) in connections where client.hasOutput { write(client, id: id, budget: Self.maximumSendPerTurn) }
         for id in Array(connections.keys) { close(id) }
     }
 
@@ -202,8 +214,10 @@ final class DiaryServer {
         for outgoing in service.outbox {
             switch (outgoing.destination, outgoing.payload) {
             case (.datagram(let address), .bytes(let bytes)):
-                // A reply that does not fit the send buffer is dropped; the client retries.
-                _ = try? bytes.withUnsafeBytes { (raw) throws(SocketError) in try udp.trySend(raw, to: address) }
+                if !bytes.withUnsafeBytes({ replies.append($0, to: address) }) {
+                    sendReplies()
+                    _ = bytes.withUnsafeBytes { replies.append($0, to: address) }
+                }
             case (.stream(let id), let payload):
                 guard let client = connections[id] else { continue }
                 if !client.hasOutput { client.lastSendProgress = clock.now }
@@ -213,19 +227,33 @@ final class DiaryServer {
             }
         }
         service.outbox.removeAll(keepingCapacity: true)
+        sendReplies()
+    }
+
+    /// Sends the staged datagram replies; what does not fit the send buffer is dropped (the client retries).
+    private func sendReplies() {
+        guard replies.count > 0 else { return }
+        _ = try? udp.send(replies)
+        replies.removeAll()
     }
 
     private func receiveDatagrams() {
-        for _ in 0..<Self.datagramsPerRound {
-            let received: ReceivedDatagram?
+        var taken = 0
+        while taken < Self.datagramsPerRound {
+            let count: Int?
             do {
-                received = try udp.tryReceive(into: receiveBuffer)
+                count = try udp.tryReceive(into: &datagrams)
             } catch {
+                taken += 1
                 continue   // A pending ICMP error or similar: not fatal for a server.
             }
-            guard let received else { return }
-            guard let sender = received.sender, !received.isTruncated else { continue }
-            service.handleDatagram(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received.count]), from: sender)
+            guard let count, count > 0 else { return }
+            taken += count
+            for index in 0..<count {
+                // Longer than any valid request (8 KiB): dropped.
+                guard let sender = datagrams.sender(at: index), !datagrams.isTruncated(at: index) else { continue }
+                datagrams.withBytes(at: index) { bytes in service.handleDatagram(bytes, from: sender) }
+            }
         }
     }
 
@@ -244,6 +272,7 @@ final class DiaryServer {
             let peer = accepted.peer
             let connection = accepted.connection
             guard (try? connection.setNonBlocking()) != nil else { continue }
+            try? connection.setOption(.sendBufferSize, Self.connectionSendBuffer)
             let client = TCPClient(connection: connection, peer: peer, now: clock.now)
             guard admit(client) else { continue }   // Dropping `client` closes the connection.
             nextConnectionID += 1
@@ -373,13 +402,13 @@ final class DiaryServer {
         }
     }
 
-    /// Sends at most ``sendBudgetPerTurn`` bytes, then lets the others have their turn.
-    private func write(_ client: TCPClient, id: Int) {
+    /// Sends at most `budget` bytes, then lets the others have their turn.
+    private func write(_ client: TCPClient, id: Int, budget: Int) {
         let store = service.store
         client.refill(from: store)
         var sent = 0
-        while client.hasOutput, sent < Self.sendBudgetPerTurn {
-            let end = min(client.output.count, client.outputOffset + Self.sendBudgetPerTurn - sent)
+        while client.hasOutput, sent < budget {
+            let end = min(client.output.count, client.outputOffset + budget - sent)
             let count: Int?
             do {
                 count = try client.output[client.outputOffset..<end].withUnsafeBytes { (raw) throws(SocketError) in

@@ -63,7 +63,10 @@ final class DiaryService {
         limiter = AppendLimiter(bytesPerSecond: appendBytesPerSecond)
     }
 
-    /// The default per-host append rate: 4 MiB/s.
+    /// What an append costs at least, in bytes of the per-host rate.
+    static let minimumAppendCost = 1024
+
+    /// The default per-host append rate: 4 MiB/s (and at most 4,096 appends a second).
     static let defaultAppendBytesPerSecond: Double = 4 * 1024 * 1024
 
     /// Whether appends wait for ``commit()``.
@@ -129,7 +132,8 @@ final class DiaryService {
     private func refusal(text: String, name: String, address: String) -> String? {
         let lineBytes = 64 + address.utf8.count + name.utf8.count + text.utf8.count
         if let problem = store.refusal(forLineOf: lineBytes) { return problem }
-        if !limiter.allow(lineBytes, from: String(Self.host(ofDisplayed: address)), now: clock.now) {
+        // Each append costs at least 1 KiB, so a host also gets at most rate / 1 KiB appends (and fsyncs) a second.
+        if !limiter.allow(max(lineBytes, Self.minimumAppendCost), from: String(Self.host(ofDisplayed: address)), now: clock.now) {
             return "too many appends from \(Self.host(ofDisplayed: address)) (at most \(Int(limiter.bytesPerSecond)) bytes a second); try again later"
         }
         return nil
