@@ -1,4 +1,4 @@
-/// An error the kernel queued for a socket, read with ``DatagramSocket/receiveError(into:)``:
+/// An error the kernel queued for a socket, read with ``DatagramSocket/tryReceiveError(into:)``:
 /// typically an ICMP message about a datagram this socket sent.
 ///
 /// With ``SocketOption/receiveErrors`` (IPv4) or ``SocketOption/receiveErrorsIPv6``

@@ -24,8 +24,10 @@ func withoutRetrying<R: FixedWidthInteger>(_ call: () -> R) throws(Errno) -> R {
     throw Errno.current
 }
 
-/// Runs a system call through ``retryingOnInterrupt(_:)`` and turns a failure
-/// into a ``SocketError`` naming the operation and, where given, the address.
+/// The one error funnel: runs a system call through ``retryingOnInterrupt(_:)``
+/// and turns a failure into a ``SocketError`` naming the operation and, where
+/// given, the address. Blocking sends and receives refine "would block" with
+/// ``refiningWouldBlock(_:descriptor:flags:)`` on their (out of line) error path.
 @inline(__always)
 func syscall<R: FixedWidthInteger>(
     _ operation: SocketError.Operation, address: SocketAddress? = nil, _ call: () -> R
@@ -33,8 +35,54 @@ func syscall<R: FixedWidthInteger>(
     do {
         return try retryingOnInterrupt(call)
     } catch {
-        throw SocketError(operation, errno: error, address: address)
+        // Built out of line: the hot path keeps a small frame and no error code.
+        // Without an address nothing is passed: a `nil` `SocketAddress?` would be
+        // a 115-byte value built on the stack on every call.
+        guard let address else { throw callFailure(operation, error) }
+        throw callFailure(operation, error, address: address)
     }
+}
+
+/// The error for a failed call.
+@usableFromInline
+@inline(never)
+func callFailure(_ operation: SocketError.Operation, _ error: Errno) -> SocketError {
+    SocketError(operation, errno: error)
+}
+
+/// The error for a failed call on `address`.
+@usableFromInline
+@inline(never)
+func callFailure(_ operation: SocketError.Operation, _ error: Errno, address: SocketAddress) -> SocketError {
+    SocketError(operation, errno: error, address: address)
+}
+
+/// A blocking call: ``syscall(_:address:_:)``, with "would block" told apart
+/// from a timeout (see ``refiningWouldBlock(_:descriptor:flags:)``).
+@inline(__always)
+func blockingSyscall<R: FixedWidthInteger>(
+    _ operation: SocketError.Operation, descriptor: CInt, flags: CInt = 0, _ call: () -> R
+) throws(SocketError) -> R {
+    do {
+        return try syscall(operation, call)
+    } catch {
+        throw refiningWouldBlock(error, descriptor: descriptor, flags: flags)
+    }
+}
+
+/// "Would block" from a call that was meant to wait: a send or receive timeout
+/// (`SO_SNDTIMEO`/`SO_RCVTIMEO`) expired on a blocking socket, which is
+/// `.timedOut`; with `MSG_DONTWAIT` or on a non-blocking socket it stays
+/// `.wouldBlock`. Other errors pass through. Runs on the error path only.
+@usableFromInline
+@inline(never)
+func refiningWouldBlock(_ error: SocketError, descriptor: CInt, flags: CInt) -> SocketError {
+    guard error.errno == .wouldBlock, flags & CInt(MSG_DONTWAIT) == 0 else { return error }
+    let status = system_fcntl(descriptor, F_GETFL, 0)
+    guard status != -1, status & O_NONBLOCK == 0 else { return error }
+    var timedOut = error
+    timedOut.reason = .system(.timedOut)
+    return timedOut
 }
 
 /// The result of a non-blocking call: a value, or "would block" as a value

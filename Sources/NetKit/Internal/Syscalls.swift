@@ -169,7 +169,7 @@ func system_fcntl(_ fd: CInt, _ cmd: CInt, _ arg: CInt) -> CInt {
 }
 
 @inline(__always)
-func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout: CInt) -> CInt {
+func system_poll(_ fds: UnsafeMutablePointer<pollfd>?, _ count: nfds_t, _ timeout: CInt) -> CInt {
     if mockedFailure("poll") { return -1 }
     return poll(fds, count, timeout)
 }
@@ -300,4 +300,18 @@ func system_if_nametoindex(_ name: UnsafePointer<CChar>) -> CUnsignedInt {
 func system_if_indextoname(_ index: CUnsignedInt, _ name: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? {
     if mockedFailure("if_indextoname") { return nil }
     return if_indextoname(index, name)
+}
+
+// Error text. `strerror_r` is the XSI form (0 on success, the message in the
+// buffer): the shim header does not define _GNU_SOURCE. Neither is mocked: they cannot
+// fail in a way a test needs to force.
+
+@inline(__always)
+func system_strerror_r(_ error: CInt, _ buffer: UnsafeMutablePointer<CChar>, _ length: Int) -> CInt {
+    strerror_r(error, buffer, length)
+}
+
+@inline(__always)
+func system_gai_strerror(_ code: CInt) -> UnsafePointer<CChar> {
+    gai_strerror(code)
 }

@@ -26,7 +26,7 @@ extension SocketOption where Value == Bool {
 
 #if os(Linux)
 extension SocketOption where Value == Bool {
-    /// Queues ICMP errors for the socket, to be read with ``DatagramSocket/receiveError(into:)``.
+    /// Queues ICMP errors for the socket, to be read with ``DatagramSocket/tryReceiveError(into:)``.
     /// The corresponding C constant is `IP_RECVERR`.
     public static var receiveErrors: Self { Self(level: CNK_IPPROTO_IP, name: IP_RECVERR) }
     /// Queues ICMPv6 errors for the socket. The corresponding C constant is `IPV6_RECVERR`.

@@ -53,10 +53,9 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
         owner.release()
     }
 
-    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
-    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
-        try body(descriptor)
-    }
+    /// The raw descriptor, still owned by the socket: do not close it or use it after the socket is gone.
+    /// socket2 calls this `as_raw_fd`.
+    public var unsafeDescriptor: CInt { descriptor }
 
     /// Waits for a connection and returns it with the peer's address. The corresponding
     /// C call is `accept4(2)` with `SOCK_CLOEXEC` (`accept` on Darwin).
@@ -64,7 +63,8 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     /// - Throws: ``SocketError`` from `accept`, such as `.tooManyOpenFiles`;
     ///   `.timedOut` when a receive timeout passes.
     public func accept() throws(SocketError) -> AcceptedConnection {
-        try acceptConnection(blocking: true)!
+        let (fd, peer) = try SocketCalls.accept(descriptor)
+        return AcceptedConnection(connection: StreamConnection(unsafeAdopting: fd), peer: peer)
     }
 
     /// Accepts a connection without blocking; `nil` when none is waiting.
@@ -76,31 +76,9 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     /// - Throws: ``SocketError`` from `poll` or `accept` for anything but "would block".
     public func tryAccept() throws(SocketError) -> AcceptedConnection? {
         if try !SocketCalls.isNonBlocking(descriptor) {
-            var item = PollItem(descriptor: descriptor, interest: .readable)
-            let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
-                try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: .zero)
-            }
-            if ready == 0 { return nil }
+            if try SocketCalls.waitUntilReady(descriptor, .readable, timeout: .zero) == 0 { return nil }
         }
-        return try acceptConnection(blocking: false)
-    }
-
-    private func acceptConnection(blocking: Bool) throws(SocketError) -> AcceptedConnection? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let fd = descriptor
-        let accepted: CInt? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> CInt? in
-                let call = { system_accept(fd, address, &length) }
-                return blocking ? try blockingResult(.accept, call) : try nonBlockingSyscall(.accept, call)
-            }
-        }
-        guard let accepted else { return nil }
-        let connection = StreamConnection(unsafeAdopting: accepted)
-        #if !os(Linux)
-        _ = system_fcntl(accepted, F_SETFD, FD_CLOEXEC)
-        #endif
-        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
-        return AcceptedConnection(connection: connection, peer: peer)
+        guard let (fd, peer) = try SocketCalls.tryAccept(descriptor) else { return nil }
+        return AcceptedConnection(connection: StreamConnection(unsafeAdopting: fd), peer: peer)
     }
 }
