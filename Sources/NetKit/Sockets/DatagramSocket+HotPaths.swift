@@ -53,3 +53,32 @@ extension DatagramSocket {
         return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: nil)
     }
 }
+
+extension DatagramBatch {
+    /// The full length of the datagram in slot `index`; larger than ``count(at:)`` when it was truncated.
+    ///
+    /// - Precondition: `index < count`.
+    @inlinable
+    public func length(at index: Int) -> Int {
+        precondition(index >= 0 && index < count, "DatagramBatch index out of range")
+        return _length(index)
+    }
+
+    /// The number of bytes of slot `index` held in its buffer.
+    ///
+    /// - Precondition: `index < count`.
+    @inlinable
+    public func count(at index: Int) -> Int {
+        Swift.min(length(at: index), bufferSize)
+    }
+
+    /// Lends the bytes of slot `index` (its first ``count(at:)`` bytes).
+    @inlinable
+    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let bytes = count(at: index)
+        return try body(UnsafeRawBufferPointer(start: _buffer(index), count: bytes))
+    }
+
+    @inlinable
+    func _length(_ index: Int) -> Int { Int(messages[index].msg_len) }
+}
