@@ -139,6 +139,8 @@ extension SocketError {
         public static let getProtocolEntry = Operation(rawValue: "getprotobyname")
         /// `inet_pton(3)`: parsing an address from text.
         public static let parseAddress = Operation(rawValue: "inet_pton")
+        /// `calloc(3)`: allocating a ``DatagramBatch``.
+        public static let allocate = Operation(rawValue: "calloc")
         /// `if_nametoindex(3)`.
         public static let interfaceIndex = Operation(rawValue: "if_nametoindex")
     }

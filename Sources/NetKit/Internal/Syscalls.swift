@@ -315,3 +315,17 @@ func system_strerror_r(_ error: CInt, _ buffer: UnsafeMutablePointer<CChar>, _ l
 func system_gai_strerror(_ code: CInt) -> UnsafePointer<CChar> {
     gai_strerror(code)
 }
+
+// Memory for DatagramBatch's slots: calloc so a failure is a value (Swift's
+// allocate traps), and a test can force one.
+
+@inline(__always)
+func system_calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+    if mockedFailure("calloc") { return nil }
+    return calloc(count, size)
+}
+
+@inline(__always)
+func system_free(_ pointer: UnsafeMutableRawPointer?) {
+    free(pointer)
+}

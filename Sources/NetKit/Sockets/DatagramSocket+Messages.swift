@@ -6,7 +6,7 @@ extension DatagramSocket {
     /// Receives one datagram with its control messages. The corresponding C call is `recvmsg(2)`.
     ///
     /// Switch on the options for what you want delivered first, such as
-    /// ``SocketOption/receivePacketInfo`` or ``SocketOption/udpReceiveOffload``.
+    /// ``SocketOption/ipv4ReceivePacketInfo`` or ``SocketOption/udpReceiveOffload``.
     /// Allocates nothing: the address and control buffers live on the stack.
     /// - Throws: ``SocketError`` from `recvmsg`; `.timedOut` when a receive timeout passes.
     public func receiveMessage(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
@@ -68,7 +68,7 @@ extension DatagramSocket {
     /// Reads one entry from the socket's error queue, without blocking; `nil` when it is empty.
     /// The corresponding C call is `recvmsg(2)` with `MSG_ERRQUEUE`.
     ///
-    /// Switch on ``SocketOption/receiveErrors`` (or ``SocketOption/receiveErrorsIPv6``)
+    /// Switch on ``SocketOption/ipv4ReceiveErrors`` (or ``SocketOption/ipv6ReceiveErrors``)
     /// first. The error queue signals readiness as ``Readiness/error`` in a poll.
     /// - Parameter buffer: receives the start of the offending datagram; may be empty.
     /// - Throws: ``SocketError`` from `recvmsg` for anything but "would block".

@@ -68,7 +68,7 @@ extension Socket where Self: ~Copyable {
     /// - Throws: ``SocketError`` from `getsockopt`.
     public var pendingError: Errno? {
         get throws(SocketError) {
-            let raw = try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_ERROR))
+            let raw = try option(.pendingErrorOption)
             return raw == 0 ? nil : Errno(rawValue: CInt(raw))
         }
     }
@@ -78,7 +78,14 @@ extension Socket where Self: ~Copyable {
     /// - Throws: ``SocketError`` from `getsockopt`.
     public var socketType: SocketType {
         get throws(SocketError) {
-            SocketType(rawValue: CInt(try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_TYPE))))
+            SocketType(rawValue: CInt(try option(.typeOption)))
         }
+    }
+
+    /// Whether the socket is listening for connections. The corresponding C option is `SO_ACCEPTCONN`.
+    ///
+    /// - Throws: ``SocketError`` from `getsockopt`.
+    public var isListening: Bool {
+        get throws(SocketError) { try option(.acceptsConnections) }
     }
 }

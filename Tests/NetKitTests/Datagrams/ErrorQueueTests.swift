@@ -24,7 +24,7 @@ struct ErrorQueueTests {
     func portUnreachable(any: SocketAddress) throws {
         let target = try Self.closedPort(any)
         let client = try DatagramSocket(bindingTo: any)
-        try client.setOption(any.family == .ipv4 ? .receiveErrors : .receiveErrorsIPv6, true)
+        try client.setOption(any.family == .ipv4 ? .ipv4ReceiveErrors : .ipv6ReceiveErrors, true)
         #expect(try client.tryReceiveError() == nil, "the queue starts empty")
         try client.send(Array("knock".utf8), to: target)
         let signalled = Self.waitForError(client)
