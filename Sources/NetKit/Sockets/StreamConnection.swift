@@ -55,18 +55,18 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
             guard failure == .inProgress || failure == .alreadyInProgress || failure == .interrupted else {
                 throw SocketError(.connect, errno: failure, address: address)
             }
-            var remaining: Duration? = nil
-            if let deadline {
-                let left = deadline - ContinuousClock.now
-                if left <= .zero { throw SocketError(.connect, errno: .timedOut, address: address) }
-                remaining = left
-            }
+            // Past the deadline the wait only checks (`.zero`): a refusal that has
+            // already arrived is reported as such, not as a timeout.
+            let remaining = deadline.map { Swift.max($0 - ContinuousClock.now, .zero) }
             let ready = try SocketCalls.waitUntilReady(fd, .writable, timeout: remaining)
-            if ready == 0 { throw SocketError(.connect, errno: .timedOut, address: address) }
             if let pending = try pendingError {
                 throw SocketError(.connect, errno: pending, address: address)
             }
+            if ready == 0 { throw SocketError(.connect, errno: .timedOut, address: address) }
             if (try? SocketCalls.remoteAddress(fd)) != nil { return }
+            if let deadline, ContinuousClock.now >= deadline {
+                throw SocketError(.connect, errno: .timedOut, address: address)
+            }
             // Not connected after all: ask `connect` again, which reports where it stands.
         }
     }

@@ -110,4 +110,34 @@ struct TrapTests {
             #expect(try socket.option(option) == nil)
         }
     }
+
+    // MARK: Connect and zone names
+
+    @Test("a refused connect with a tiny timeout reports connectionRefused, not a timeout")
+    func refusedConnectWithTinyTimeout() throws {
+        // A port nobody listens on: bind one, note it, close it.
+        let port = try #require(try StreamListener(bindingTo: .ipv4(.loopback, port: 0)).localAddress.port)
+        for timeout in [Duration.nanoseconds(1), .zero] {
+            let error = #expect(throws: SocketError.self) {
+                _ = try StreamConnection(connectingTo: .ipv4(.loopback, port: port), timeout: timeout)
+            }
+            #expect(error?.errno == .connectionRefused, "timeout \(timeout): \(String(describing: error))")
+        }
+    }
+
+    @Test("a zone name that cannot be looked up for want of a descriptor is a clear error; a known one still parses")
+    func zoneNameWithoutAFreeDescriptor() throws {
+        let lo = try Resolver.interfaceIndex(named: "lo")  // looked up once: remembered
+        let driver = MockingDriver()
+        driver.failNext("if_nametoindex", with: [.tooManyOpenFiles, .tooManyOpenFiles])
+        try MockingDriver.$current.withValue(driver) { () throws in
+            #expect(try IPv6Address(parsing: "fe80::1%lo").scopeID == lo)
+            let error = #expect(throws: AddressParseError.self) { try IPv6Address(parsing: "fe80::1%nk-never0") }
+            #expect(error?.reason == .interfaceLookupFailed(.tooManyOpenFiles))
+        }
+        #expect(driver.calls.filter { $0 == "if_nametoindex" }.count == 2)
+        // Without the forced failure an unknown name is still "unknown".
+        let unknown = #expect(throws: AddressParseError.self) { try IPv6Address(parsing: "fe80::1%nk-never0") }
+        #expect(unknown?.reason == .unknownInterface)
+    }
 }
