@@ -144,6 +144,8 @@ extension SocketError {
         public static let getProtocolEntry = Operation(rawValue: "getprotobyname")
         /// `inet_pton(3)`: parsing an address from text.
         public static let parseAddress = Operation(rawValue: "inet_pton")
+        /// `unlink(2)`: removing a Unix socket file.
+        public static let unlink = Operation(rawValue: "unlink")
         /// `calloc(3)`: allocating a ``DatagramBatch``.
         public static let allocate = Operation(rawValue: "calloc")
         /// `if_nametoindex(3)`.

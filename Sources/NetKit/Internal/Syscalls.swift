@@ -329,3 +329,17 @@ func system_calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
 func system_free(_ pointer: UnsafeMutableRawPointer?) {
     free(pointer)
 }
+
+// Unix-domain socket files: is this path a socket, and removing it.
+
+@inline(__always)
+func system_lstat_is_socket(_ path: UnsafePointer<CChar>) -> CInt {
+    if mockedFailure("lstat") { return -1 }
+    return cnk_lstat_is_socket(path)
+}
+
+@inline(__always)
+func system_unlink(_ path: UnsafePointer<CChar>) -> CInt {
+    if mockedFailure("unlink") { return -1 }
+    return unlink(path)
+}

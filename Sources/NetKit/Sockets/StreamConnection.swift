@@ -26,22 +26,65 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
     /// connection is handed back in blocking mode either way. A connect
     /// interrupted by a signal (`EINTR`) is not restarted (the kernel carries on
     /// with it): NetKit waits for it to finish, as with `EINPROGRESS`.
-    /// - Throws: ``SocketError`` from `connect` such as `.connectionRefused`, or
-    ///   `.timedOut` when the timeout passes first.
-    public init(connectingTo address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
-        let fd = try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0)
-        let connection = StreamConnection(unsafeAdopting: fd)
+    /// - Parameters:
+    ///   - address: the peer.
+    ///   - source: the local address to bind to first (`bind(2)`), such as one of
+    ///     several local addresses or a fixed source port; `nil` lets the kernel choose.
+    ///   - timeout: how long to wait; `nil` waits as long as the kernel does, `.zero`
+    ///     only checks whether the connection is made at once.
+    /// - Throws: ``SocketError`` from `bind` or `connect` such as `.connectionRefused`,
+    ///   or `.timedOut` when the timeout passes first.
+    public init(connectingTo address: SocketAddress, from source: SocketAddress? = nil, timeout: Duration? = nil) throws(SocketError) {
+        let connection = try StreamConnection(family: address.family)
+        if let source { try connection.bind(to: source) }
+        try connection.connect(to: address, timeout: timeout)
+        self = connection
+    }
+
+    /// Creates an unconnected stream socket, to configure (options, ``bind(to:)``)
+    /// before ``connect(to:timeout:)``. The corresponding C call is `socket(family, SOCK_STREAM, 0)`.
+    ///
+    /// ```swift
+    /// let connection = try StreamConnection(family: .ipv4)
+    /// try connection.setOption(.receiveBufferSize, 1 << 20)   // before the handshake
+    /// try connection.bind(to: .ipv4(IPv4Address(127, 0, 0, 2), port: 0))
+    /// try connection.connect(to: server, timeout: .seconds(2))
+    /// ```
+    /// - Throws: ``SocketError`` from `socket`.
+    public init(family: AddressFamily) throws(SocketError) {
+        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_STREAM, protocol: 0))
+    }
+
+    /// A handle on a descriptor owner NetKit already holds (an accepted connection, a table entry).
+    init(owner: DescriptorOwner) {
+        self.owner = owner
+    }
+
+    /// Binds the unconnected socket to a local address before ``connect(to:timeout:)``.
+    /// The corresponding C call is `bind(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `bind`, such as `.addressNotAvailable`.
+    public func bind(to address: SocketAddress) throws(SocketError) {
+        try SocketCalls.bind(descriptor, to: address)
+    }
+
+    /// Connects the socket made with ``init(family:)``, waiting at most `timeout`;
+    /// see ``init(connectingTo:from:timeout:)``. The corresponding C call is `connect(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `connect`, or `.timedOut`.
+    public func connect(to address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
+        let fd = descriptor
         if let timeout {
             guard timeout >= .zero else {
                 throw SocketError(.connect, .invalidArgument("a connect timeout must not be negative (\(timeout))"), address: address)
             }
+            let wasNonBlocking = try SocketCalls.isNonBlocking(fd)
             try SocketCalls.setNonBlocking(fd, true)
-            try connection.finishConnecting(to: address, deadline: ContinuousClock.now + timeout)
-            try SocketCalls.setNonBlocking(fd, false)
+            try finishConnecting(to: address, deadline: ContinuousClock.now + timeout)
+            try SocketCalls.setNonBlocking(fd, wasNonBlocking)
         } else {
-            try connection.finishConnecting(to: address, deadline: nil)
+            try finishConnecting(to: address, deadline: nil)
         }
-        self = connection
     }
 
     /// Runs `connect` to completion: calls it, and while it is under way

@@ -7,6 +7,18 @@ import CNetKitShims
 /// let accepted = try listener.accept()
 /// print("connection from", accepted.peer)
 /// ```
+///
+/// To set options before the socket is bound or listens (``SocketOption/reusePort``
+/// to share a port, ``SocketOption/ipv6Only``, buffer sizes), create it unbound and
+/// take the steps yourself:
+///
+/// ```swift
+/// let listener = try StreamListener(family: .ipv6)
+/// try listener.setOption(.ipv6Only, true)
+/// try listener.setOption(.reusePort, true)
+/// try listener.bind(to: .ipv6(.any, port: 8080))
+/// try listener.listen(backlog: 512)
+/// ```
 public struct StreamListener: ~Copyable, Socket, Sendable {
     /// The descriptor's one owner (see `DescriptorOwner`).
     @usableFromInline
@@ -35,6 +47,37 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
         self = listener
     }
 
+    /// Creates an unbound stream socket, to configure and then ``bind(to:removingStaleFile:)``
+    /// and ``listen(backlog:)``. The corresponding C call is `socket(family, SOCK_STREAM, 0)`.
+    ///
+    /// Unlike ``init(bindingTo:backlog:reuseAddress:)`` it sets no option.
+    /// - Throws: ``SocketError`` from `socket`.
+    public init(family: AddressFamily) throws(SocketError) {
+        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_STREAM, protocol: 0))
+    }
+
+    /// Binds the socket to a local address. The corresponding C call is `bind(2)`.
+    ///
+    /// - Parameters:
+    ///   - address: where to listen; port 0 picks an ephemeral port.
+    ///   - removingStaleFile: for a Unix socket path in use (`EADDRINUSE`), whether to
+    ///     remove the file and bind again when it is a socket file nobody listens on
+    ///     (left behind by a process that died). A live listener's file, or any other
+    ///     kind of file, is never removed.
+    /// - Throws: ``SocketError`` from `bind` (`.addressInUse` when the address is
+    ///   taken), or from `unlink`.
+    public func bind(to address: SocketAddress, removingStaleFile: Bool = false) throws(SocketError) {
+        try SocketCalls.bind(descriptor, to: address, removingStaleFile: removingStaleFile)
+    }
+
+    /// Starts accepting connections. The corresponding C call is `listen(2)`.
+    ///
+    /// - Parameter backlog: the queue of connections not yet accepted (the kernel caps it at `somaxconn`).
+    /// - Throws: ``SocketError`` from `listen`.
+    public func listen(backlog: Int = 128) throws(SocketError) {
+        try SocketCalls.listen(descriptor, backlog: backlog)
+    }
+
     /// Takes ownership of a raw descriptor, which must be a listening stream socket.
     public init(unsafeAdopting descriptor: CInt) {
         owner = DescriptorOwner(descriptor)
@@ -46,6 +89,20 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
     public consuming func close() throws(SocketError) {
         try owner.close()
+    }
+
+    /// Closes the listener and, for a Unix socket file, removes the file. The
+    /// corresponding C calls are `getsockname`, `close` and `unlink`.
+    ///
+    /// - Parameter removingSocketFile: whether to remove the socket file a Unix-domain
+    ///   listener is bound to (nothing is removed for IP or abstract addresses).
+    /// - Throws: ``SocketError`` from `close` or `unlink`; the descriptor is released either way.
+    public consuming func close(removingSocketFile: Bool) throws(SocketError) {
+        let address = removingSocketFile ? try? SocketCalls.localAddress(descriptor) : nil
+        try owner.close()
+        if case .unix(let path)? = address, !path.isAbstract, path.count > 0 {
+            try SocketCalls.removeSocketFile(path)
+        }
     }
 
     /// Hands out the raw descriptor without closing it; the caller now owns it.
@@ -64,7 +121,7 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     ///   `.timedOut` when a receive timeout passes.
     public func accept() throws(SocketError) -> AcceptedConnection {
         let (fd, peer) = try SocketCalls.accept(descriptor)
-        return AcceptedConnection(connection: StreamConnection(unsafeAdopting: fd), peer: peer)
+        return AcceptedConnection(owner: DescriptorOwner(fd), peer: peer)
     }
 
     /// Accepts a connection without blocking; `nil` when none is waiting.
@@ -79,6 +136,6 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
             if try SocketCalls.waitUntilReady(descriptor, .readable, timeout: .zero) == 0 { return nil }
         }
         guard let (fd, peer) = try SocketCalls.tryAccept(descriptor) else { return nil }
-        return AcceptedConnection(connection: StreamConnection(unsafeAdopting: fd), peer: peer)
+        return AcceptedConnection(owner: DescriptorOwner(fd), peer: peer)
     }
 }
