@@ -32,30 +32,32 @@ enum SocketCalls {
     /// `accept4(2)` with `SOCK_CLOEXEC` (`accept` + ``makeSafe(_:)`` on Darwin),
     /// waiting for a connection: the new descriptor and the peer's address.
     static func accept(_ fd: CInt) throws(SocketError) -> (CInt, SocketAddress) {
-        try acceptCall(fd) { (call) throws(SocketError) -> CInt? in
-            try blockingSyscall(.accept, descriptor: fd, call)
-        }!
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let accepted = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt in
+            let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
+            return try blockingSyscall(.accept, descriptor: fd) { system_accept(fd, address, &length) }
+        }
+        return try adoptAccepted(accepted, storage, length)
     }
 
     /// `accept` on a listener that has a connection waiting or is non-blocking:
     /// `nil` when none is waiting.
     static func tryAccept(_ fd: CInt) throws(SocketError) -> (CInt, SocketAddress)? {
-        try acceptCall(fd) { (call) throws(SocketError) -> CInt? in try nonBlockingSyscall(.accept, call) }
-    }
-
-    /// Runs one `accept` through `funnel`, makes the descriptor safe, decodes the peer.
-    @inline(__always)
-    private static func acceptCall(
-        _ fd: CInt, _ funnel: (() -> CInt) throws(SocketError) -> CInt?
-    ) throws(SocketError) -> (CInt, SocketAddress)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let accepted: CInt? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> CInt? in
-                try funnel { system_accept(fd, address, &length) }
-            }
+        let accepted = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
+            let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
+            return try nonBlockingSyscall(.accept) { system_accept(fd, address, &length) }
         }
         guard let accepted else { return nil }
+        return try adoptAccepted(accepted, storage, length)
+    }
+
+    /// Makes an accepted descriptor safe (Darwin) and decodes the peer.
+    private static func adoptAccepted(
+        _ accepted: CInt, _ storage: sockaddr_storage, _ length: socklen_t
+    ) throws(SocketError) -> (CInt, SocketAddress) {
         #if !os(Linux)
         try makeSafe(accepted)
         #endif
