@@ -44,8 +44,8 @@ extension SocketCalls {
 
     // MARK: - send / recv (streams and connected datagram sockets)
 
-    /// Blocking `send(2)`; never raises `SIGPIPE`.
-    @usableFromInline
+    /// Blocking `send(2)`; never raises `SIGPIPE`. Inlined into each socket type's `send`.
+    @inline(__always)
     static func send(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, flags: CInt) throws(SocketError) -> Int {
         let flags = flags | sendFlags
         return try blockingSyscall(.send, descriptor: fd, flags: flags) {
@@ -82,13 +82,9 @@ extension SocketCalls {
     }
 
     /// Blocking `recv(2)` of one datagram: its full length (`MSG_TRUNC`).
-    @usableFromInline
+    @inlinable
     static func receiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> Int {
-        if dropsData(buffer, flags) { throw emptyBuffer(.receive, stream: false) }
-        let flags = flags | truncFlag
-        return try blockingSyscall(.receive, descriptor: fd, flags: flags) {
-            system_recv(fd, buffer.baseAddress, buffer.count, flags)
-        }
+        try _receiveDatagram(fd, buffer, flags)
     }
 
     /// Non-blocking `recv(2)` of one datagram: its full length, or `nil` when none is queued.
@@ -109,37 +105,11 @@ extension SocketCalls {
         if case .ipv4(let ip, let port) = address {
             var sin = sockaddr_in(ip, port: port)
             return try withUnsafePointer(to: &sin) { (pointer) throws(SocketError) -> Int in
-                try _sendTo(fd, bytes, flags, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
-                            socklen_t(MemoryLayout<sockaddr_in>.size), address)
+                try _sendToEncoded(fd, bytes, flags, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
+                                   socklen_t(MemoryLayout<sockaddr_in>.size), address)
             }
         }
-        return try _sendTo(fd, bytes, flags, address)
-    }
-
-    /// `sendto` to an encoded address; the address is only for the error.
-    @usableFromInline
-    static func _sendTo(
-        _ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ pointer: UnsafePointer<sockaddr>, _ length: socklen_t,
-        _ address: borrowing SocketAddress
-    ) throws(SocketError) -> Int {
-        let flags = flags | sendFlags
-        // The address joins the error only when there is one: passing it in
-        // up front would copy it (and release it) on every datagram.
-        do throws(SocketError) {
-            return try blockingSyscall(.sendTo, descriptor: fd, flags: flags) {
-                system_sendto(fd, bytes.baseAddress, bytes.count, flags, pointer, length)
-            }
-        } catch {
-            throw error.addingAddress(copy address)
-        }
-    }
-
-    /// `sendto` to any address, encoded here.
-    @usableFromInline
-    static func _sendTo(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ address: SocketAddress) throws(SocketError) -> Int {
-        try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
-            try _sendTo(fd, bytes, flags, pointer, length, address)
-        }
+        return try _sendToAny(fd, bytes, flags, address)
     }
 
     /// Non-blocking `sendto(2)`: `nil` when the send buffer is full.
@@ -170,23 +140,10 @@ extension SocketCalls {
         var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         return try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> ReceivedDatagram in
             let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
-            let length = try _receiveFrom(fd, buffer, flags, address, &addressLength)
+            let length = try _receiveFromInto(fd, buffer, flags, address, &addressLength)
             return ReceivedDatagram(
                 count: Swift.min(length, buffer.count), length: length,
                 sender: SocketAddress.decodeInline(address, length: addressLength))
-        }
-    }
-
-    /// Blocking `recvfrom`: the datagram's full length; the kernel writes the sender into `address`.
-    @usableFromInline
-    static func _receiveFrom(
-        _ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, _ flags: CInt, _ address: UnsafeMutablePointer<sockaddr>,
-        _ addressLength: UnsafeMutablePointer<socklen_t>
-    ) throws(SocketError) -> Int {
-        if dropsData(buffer, flags) { throw emptyBuffer(.receiveFrom, stream: false) }
-        let flags = flags | truncFlag
-        return try blockingSyscall(.receiveFrom, descriptor: fd, flags: flags) {
-            system_recvfrom(fd, buffer.baseAddress, buffer.count, flags, address, addressLength)
         }
     }
 
@@ -209,5 +166,60 @@ extension SocketCalls {
             let sender = SocketAddress.decodeFast(address, length: addressLength)
             return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
         }
+    }
+}
+
+// MARK: - The out-of-line halves of the hot paths
+
+// Free functions, not static members: a static member's unused metatype argument
+// makes the optimizer emit a forwarding thunk at the public symbol, a few
+// instructions on every datagram (callgrind shows them).
+
+/// Blocking `recv(2)` of one datagram: its full length.
+@usableFromInline
+func _receiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, _ flags: CInt) throws(SocketError) -> Int {
+    if SocketCalls.dropsData(buffer, flags) { throw SocketCalls.emptyBuffer(.receive, stream: false) }
+    let flags = flags | SocketCalls.truncFlag
+    return try blockingSyscall(.receive, descriptor: fd, flags: flags) {
+        system_recv(fd, buffer.baseAddress, buffer.count, flags)
+    }
+}
+
+/// `sendto` to an encoded address; the address is only for the error.
+@usableFromInline
+func _sendToEncoded(
+    _ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ pointer: UnsafePointer<sockaddr>, _ length: socklen_t,
+    _ address: borrowing SocketAddress
+) throws(SocketError) -> Int {
+    let flags = flags | SocketCalls.sendFlags
+    // The address joins the error only when there is one: passing it in
+    // up front would copy it (and release it) on every datagram.
+    do throws(SocketError) {
+        return try blockingSyscall(.sendTo, descriptor: fd, flags: flags) {
+            system_sendto(fd, bytes.baseAddress, bytes.count, flags, pointer, length)
+        }
+    } catch {
+        throw error.addingAddress(copy address)
+    }
+}
+
+/// `sendto` to any address, encoded here.
+@usableFromInline
+func _sendToAny(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ address: SocketAddress) throws(SocketError) -> Int {
+    try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
+        try _sendToEncoded(fd, bytes, flags, pointer, length, address)
+    }
+}
+
+/// Blocking `recvfrom`: the datagram's full length; the kernel writes the sender into `address`.
+@usableFromInline
+func _receiveFromInto(
+    _ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, _ flags: CInt, _ address: UnsafeMutablePointer<sockaddr>,
+    _ addressLength: UnsafeMutablePointer<socklen_t>
+) throws(SocketError) -> Int {
+    if SocketCalls.dropsData(buffer, flags) { throw SocketCalls.emptyBuffer(.receiveFrom, stream: false) }
+    let flags = flags | SocketCalls.truncFlag
+    return try blockingSyscall(.receiveFrom, descriptor: fd, flags: flags) {
+        system_recvfrom(fd, buffer.baseAddress, buffer.count, flags, address, addressLength)
     }
 }
