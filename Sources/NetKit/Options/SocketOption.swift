@@ -97,7 +97,7 @@ extension SocketOption where Value == Bool {
     /// Allows binding an address still in TIME_WAIT. The corresponding C constant is `SO_REUSEADDR`.
     public static var reuseAddress: Self { Self(SOL_SOCKET, "SOL_SOCKET", SO_REUSEADDR, "SO_REUSEADDR", .flag) }
     /// Lets several sockets bind the same address and port; the kernel spreads
-    /// connections (and datagrams) over them. Set it on each before ``StreamListener/bind(to:)``.
+    /// connections (and datagrams) over them. Set it on each before ``StreamListener/bind(to:removingStaleFile:)``.
     /// The corresponding C constant is `SO_REUSEPORT`.
     public static var reusePort: Self { Self(SOL_SOCKET, "SOL_SOCKET", SO_REUSEPORT, "SO_REUSEPORT", .flag) }
     /// Sends TCP keep-alive probes. The corresponding C constant is `SO_KEEPALIVE`.

@@ -5,7 +5,7 @@
 /// `getsockopt`/`setsockopt` is NetKit's business, so `Bool`, `Int` and `Duration`
 /// gain no public methods. Conforming a type of your own has no effect, since
 /// options are only made for these value types; for a C option NetKit does not
-/// name use ``SocketOption/init(level:name:)-(CInt,CInt)`` with `Bool` or `Int`, or
+/// name use `SocketOption(level:name:)` with a `Bool` or `Int` value, or
 /// call `setsockopt` on ``Socket/unsafeDescriptor``.
 public protocol SocketOptionValue: Sendable {}
 

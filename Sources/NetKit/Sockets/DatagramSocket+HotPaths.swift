@@ -13,8 +13,11 @@ import CNetKitShims
 extension DatagramSocket {
     /// Sends one datagram to `address`. The corresponding C call is `sendto(2)`.
     ///
-    /// - Parameter flags: such as ``MessageFlags/dontRoute``; with ``MessageFlags/dontWait``
-    ///   a full send buffer throws `.wouldBlock` (``trySend(_:to:flags:)-(UnsafeRawBufferPointer,_,_)`` returns `nil` instead).
+    /// - Parameters:
+    ///   - bytes: the datagram.
+    ///   - address: where to send it.
+    ///   - flags: such as ``MessageFlags/dontRoute``; with ``MessageFlags/dontWait``
+    ///     a full send buffer throws `.wouldBlock` (``trySend(_:to:flags:)-(UnsafeRawBufferPointer,_,_)`` returns `nil` instead).
     /// - Returns: the number of bytes sent (the whole datagram).
     /// - Throws: ``SocketError`` from `sendto`, such as `.messageTooLong`; `.timedOut`
     ///   when a ``SocketOption/sendTimeout`` passes; `.wouldBlock` on a non-blocking socket.

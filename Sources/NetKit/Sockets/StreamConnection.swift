@@ -169,7 +169,9 @@ extension StreamConnection {
     /// Sends some of `bytes`, returning how many were taken (possibly fewer than all).
     /// The corresponding C call is `send(2)`. Never raises `SIGPIPE`.
     ///
-    /// - Parameter flags: such as ``MessageFlags/outOfBand``.
+    /// - Parameters:
+    ///   - bytes: the bytes to send.
+    ///   - flags: such as ``MessageFlags/outOfBand``.
     /// - Throws: ``SocketError`` from `send`, such as `.brokenPipe` or
     ///   `.connectionReset`; `.timedOut` when a send timeout passes; `.wouldBlock`
     ///   on a non-blocking socket or with ``MessageFlags/dontWait``.
