@@ -79,6 +79,19 @@ extension DatagramSocket {
         try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceive(into: raw, flags: flags) }
     }
 
+    /// Receives one datagram into the free capacity of an `OutputRawSpan` without
+    /// blocking; `nil` when none is queued.
+    ///
+    /// - Throws: ``SocketError`` from `recvfrom` for anything but "would block".
+    public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram? in
+            guard let datagram = try tryReceive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            else { return nil }
+            initialized += datagram.count
+            return datagram
+        }
+    }
+
     // MARK: From the connected peer
 
     /// Receives one datagram from the connected peer into a byte array's existing storage.
@@ -114,6 +127,38 @@ extension DatagramSocket {
         try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
             let raw = UnsafeMutableRawBufferPointer(elements)
             return try tryReceiveFromPeer(into: raw, flags: flags)
+        }
+    }
+
+    /// Receives one datagram from the connected peer into the free capacity of an
+    /// `OutputRawSpan`, which grows by ``ReceivedDatagram/count`` bytes.
+    ///
+    /// - Throws: ``SocketError`` from `recv`; `invalidArgument` when the span has no free capacity.
+    public func receiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram in
+            let datagram = try receiveFromPeer(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            initialized += datagram.count
+            return datagram
+        }
+    }
+
+    /// Receives one datagram from the connected peer into a `MutableRawSpan` without blocking; `nil` when none is queued.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceiveFromPeer(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+        try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceiveFromPeer(into: raw, flags: flags) }
+    }
+
+    /// Receives one datagram from the connected peer into the free capacity of an
+    /// `OutputRawSpan` without blocking; `nil` when none is queued.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram? in
+            guard let datagram = try tryReceiveFromPeer(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            else { return nil }
+            initialized += datagram.count
+            return datagram
         }
     }
 }

@@ -335,4 +335,17 @@ extension StreamConnection {
     public func tryReceive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
         try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceive(into: raw, flags: flags) }
     }
+
+    /// Receives into the free capacity of an `OutputRawSpan` without blocking; `nil`
+    /// when nothing is there yet, `0` at end of stream.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> Int? in
+            guard let received = try tryReceive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            else { return nil }
+            initialized += received
+            return received
+        }
+    }
 }

@@ -135,6 +135,13 @@ struct IOFamilyTests {
             count = output.finalize(for: UnsafeMutableRawBufferPointer(buffer))
         }
         #expect(bytes == [1, 2, 3])
+        // The try twin: nothing there yet is nil, and the span does not grow.
+        let none = try [UInt8](unsafeUninitializedCapacity: 4) { (buffer, count) throws(SocketError) in
+            var output = OutputRawSpan(buffer: UnsafeMutableRawBufferPointer(buffer), initializedCount: 0)
+            #expect(try b.tryReceive(into: &output) == nil)
+            count = output.finalize(for: UnsafeMutableRawBufferPointer(buffer))
+        }
+        #expect(none.isEmpty)
     }
 
     @Test("send takes flags: out-of-band data on TCP, .dontRoute on loopback UDP")
