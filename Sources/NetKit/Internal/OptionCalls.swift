@@ -21,6 +21,9 @@ func setRawOption<T>(fd: CInt, level: CInt, name: CInt, _ value: T) throws(Socke
 }
 
 
+/// The C `struct linger` (inside `OptionCodec`, `linger` names the codec).
+typealias CLinger = linger
+
 /// How one option value type travels through `getsockopt`/`setsockopt`: two
 /// non-capturing functions, so an option is a few words and makes no allocation.
 struct OptionCodec<Value>: Sendable {
@@ -102,10 +105,10 @@ extension OptionCodec where Value == Linger {
     /// A C `struct linger`; negative or too long timeouts are refused.
     static var linger: Self {
         Self(get: { (fd, level, name) throws(SocketError) -> Linger in
-            let raw = try getRawOption(fd: fd, level: level, name: name, as: CNetKitShims.linger.self, zero: CNetKitShims.linger())
+            let raw = try getRawOption(fd: fd, level: level, name: name, as: CLinger.self, zero: CLinger())
             return Linger(timeout: raw.l_onoff == 0 ? nil : .seconds(Int64(raw.l_linger)))
         }, set: { (fd, level, name, value) throws(SocketError) in
-            var raw = CNetKitShims.linger()
+            var raw = CLinger()
             if let timeout = value.timeout {
                 let (seconds, attoseconds) = timeout.components
                 guard seconds >= 0, attoseconds >= 0 else {

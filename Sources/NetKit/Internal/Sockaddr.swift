@@ -6,6 +6,7 @@ import CNetKitShims
 extension sockaddr_in {
     /// `address:port` as a C `sockaddr_in`: the one place an IPv4 socket address
     /// is built, with the byte order converted here.
+    // `@inlinable`: the inlined `sendto` hot path (DatagramSocket+HotPaths.swift) builds it in the caller.
     @inlinable
     init(_ address: IPv4Address, port: UInt16) {
         self.init()
