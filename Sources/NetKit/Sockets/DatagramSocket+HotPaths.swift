@@ -5,10 +5,10 @@ import CNetKitShims
 // These are the only `@inlinable` socket calls. Inlined, an IPv4 destination
 // becomes a 16-byte `sockaddr_in` in the caller's frame, a receive's sender is
 // decoded only when the caller reads it, and only the system call (and the error
-// path) stays out of line: Benchmarks/RESULTS.md has the callgrind instruction
-// counts per round trip that this buys (628 -> 542, 1.86x C). Everything they
-// call lives in Internal/IOCalls.swift. Keep new code out of here unless a
-// benchmark shows it pays.
+// path) stays out of line: Benchmarks/RESULTS.md ("User-space instructions per
+// datagram (callgrind)") has the instruction counts this buys. Everything they
+// call lives in Internal/IOCalls.swift; the out-of-line halves are free functions
+// there. Keep new code out of here unless a callgrind run shows it pays.
 
 extension DatagramSocket {
     /// Sends one datagram to `address`. The corresponding C call is `sendto(2)`.
