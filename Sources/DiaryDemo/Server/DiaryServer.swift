@@ -53,9 +53,9 @@ final class DiaryServer {
     private var nextConnectionID = 0
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     /// Datagrams are taken 32 at a time (`recvmmsg`); each buffer holds the largest valid request.
-    private var datagrams = DatagramBatch(capacity: 32, bufferSize: 8192)
+    private var datagrams: DatagramBatch
     /// Replies to datagrams, sent 64 at a time (`sendmmsg`).
-    private var replies = DatagramBatch(capacity: 64, bufferSize: DiaryLimits.maximumPageBytes)
+    private var replies: DatagramBatch
     /// A descriptor held in reserve: closed to accept (and drop) one connection when out of descriptors.
     private var spareDescriptor: CInt = -1
     /// When the listener is polled again after running out of descriptors.
@@ -118,6 +118,8 @@ final class DiaryServer {
             try receiver.setNonBlocking()
             wakeReceiver = receiver
             waker = Waker(sender: sender)
+            datagrams = try DatagramBatch(capacity: 32, bufferSize: 8192)
+            replies = try DatagramBatch(capacity: 64, bufferSize: DiaryLimits.maximumPageBytes)
         } catch let error as DiaryError {
             throw error
         } catch let error as SocketError {
