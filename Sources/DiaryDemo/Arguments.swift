@@ -150,21 +150,13 @@ enum Arguments {
     /// Where the demo keeps its diary unless told otherwise: a per-user data
     /// directory (`$XDG_DATA_HOME/netkit-diary/diary.log`, else
     /// `~/.local/share/netkit-diary/diary.log`), else the temporary directory;
-    /// never the current directory (a checkout). The directory is made if missing.
+    /// never the current directory (a checkout). ``DiaryServer`` makes the
+    /// directory when it is missing.
     static var defaultDiaryFile: String {
         let environment = ProcessInfo.processInfo.environment
-        var bases: [String] = []
-        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { bases.append(data) }
-        if let home = environment["HOME"], home.hasPrefix("/") { bases.append(home + "/.local/share") }
-        bases.append(FileManager.default.temporaryDirectory.path + "/netkit-diary-\(getuid())")
-        for base in bases {
-            let directory = base.hasSuffix("netkit-diary-\(getuid())") ? base : base + "/netkit-diary"
-            if (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                         attributes: [.posixPermissions: 0o700])) != nil {
-                return directory + "/diary.log"
-            }
-        }
-        return "diary.log"
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/netkit-diary/diary.log" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/share/netkit-diary/diary.log" }
+        return FileManager.default.temporaryDirectory.path + "/netkit-diary-\(getuid())/diary.log"
     }
 
     private static func value(of option: String, from rest: inout ArraySlice<String>) throws(DiaryError) -> String {

@@ -47,12 +47,6 @@ func runDemo(_ serverConfiguration: DiaryServer.Configuration, _ clientConfigura
     try runClient(client, mode: .interactive)
 }
 
-/// Hands the server to its thread (the thread is its only user until it is joined).
-final class ServerBox: @unchecked Sendable {
-    let server: DiaryServer
-    init(_ server: DiaryServer) { self.server = server }
-}
-
 do {
     switch try Arguments.parse(Array(CommandLine.arguments.dropFirst())) {
     case .help(let text):

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import NetKit
 
 /// The diary server: one UDP socket and one TCP listener on the same address and
@@ -84,6 +85,12 @@ final class DiaryServer {
     ///   not resolve, or the port is taken.
     init(configuration: Configuration) throws(DiaryError) {
         self.configuration = configuration
+        if configuration.file == Arguments.defaultDiaryFile {
+            // The default lives in a per-user directory that may not exist yet (private to the user).
+            let directory = URL(fileURLWithPath: configuration.file).deletingLastPathComponent().path
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
         let store = try DiaryStore(path: configuration.file, maximumBytes: configuration.maximumBytes)
         for warning in store.warnings { Console.error("warning: " + warning) }
         service = DiaryService(store: store, appendBytesPerSecond: configuration.appendBytesPerSecond)
