@@ -276,8 +276,14 @@ struct HardeningTests {
                                   next: SyncCursor(sequence: from, offset: offset), chunks: [chunk]))
         }
         let nagging = try FakeServer { _ in .retry(token: (0..<16).map { _ in UInt8.random(in: 0...255) }) }
-        defer { stuck.stop(); nagging.stop() }
-        for port in [stuck.port, nagging.port] {
+        let empty = try FakeServer { request in
+            // Advances one entry a page, with no entries, forever.
+            guard case .sync(let from, _, _) = request.request else { return .error(.badRequest, "") }
+            return .page(SyncPage(lastSequence: .max, clientAddress: "a", isComplete: false,
+                                  next: SyncCursor(sequence: from + 1, offset: 0), chunks: []))
+        }
+        defer { stuck.stop(); nagging.stop(); empty.stop() }
+        for port in [stuck.port, nagging.port, empty.port] {
             let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(500), retries: 1))
             let done = DispatchSemaphore(value: 0)
             let result = UncheckedBox(ResultBox())

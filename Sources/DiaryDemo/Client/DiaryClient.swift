@@ -175,6 +175,7 @@ final class DiaryClient {
         let known = entries.count
         var bytes = 0
         var retries = 0
+        var emptyPages = 0
         while true {
             let response = try send(.sync(from: cursor.sequence, offset: cursor.offset, token: token))
             let page: SyncPage
@@ -205,6 +206,9 @@ final class DiaryClient {
             if entries.count - known > Self.maximumSyncEntries || bytes > Self.maximumSyncBytes {
                 throw .badReply("a sync of more than \(Self.maximumSyncEntries) entries or \(Self.maximumSyncBytes) bytes")
             }
+            // A real server sends an empty page only to jump over a gap; then the next one has entries.
+            emptyPages = page.chunks.isEmpty ? emptyPages + 1 : 0
+            if emptyPages > 2 { throw .badReply("sync pages without entries that do not end") }
             let advanced = (page.next.sequence, page.next.offset) > (cursor.sequence, cursor.offset)
             if page.isComplete {
                 if advanced { cursor = page.next }
