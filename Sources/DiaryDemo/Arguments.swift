@@ -44,6 +44,8 @@ enum Arguments {
           --append-rate BYTES   bytes of entries each host may append per second (default 4194304; 0: no limit)
           --max-connections N   TCP connections at once (default 256)
           --connections-per-host N   TCP connections from one host at once (default 32)
+          --line-timeout SECONDS     a TCP line must be finished this soon after its first byte (default 10)
+          --send-timeout SECONDS     close a TCP connection whose output has not moved for this long (default 10)
           --help        show this help
 
         Plain text works too:  printf 'hello' | nc -u -w1 127.0.0.1 9999   (answers "ok <seq>")
@@ -102,6 +104,13 @@ enum Arguments {
                     let text = try value(of: option, from: &rest)
                     guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --max-connections \(text): give 1 to 100000") }
                     configuration.maximumConnections = count
+                case "--line-timeout", "--send-timeout":
+                    let text = try value(of: option, from: &rest)
+                    guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+                        throw .usage("bad \(option) \(text): give seconds between 0 and 3600")
+                    }
+                    let duration = Duration.milliseconds(Int64((seconds * 1000).rounded(.up)))
+                    if option == "--line-timeout" { configuration.lineTimeout = duration } else { configuration.sendTimeout = duration }
                 case "--connections-per-host":
                     let text = try value(of: option, from: &rest)
                     guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --connections-per-host \(text): give 1 to 100000") }

@@ -11,11 +11,13 @@ struct ArgumentsTests {
         #expect(defaults.file.hasPrefix("/") && defaults.file.hasSuffix("/diary.log"))
         #expect(!defaults.file.hasPrefix(FileManager.default.currentDirectoryPath + "/"))
         guard case .server(let limited) = try Arguments.parse(["server", "--max-bytes", "1000", "--append-rate", "0",
-                                                               "--max-connections", "8", "--connections-per-host", "2"]) else {
+                                                               "--max-connections", "8", "--connections-per-host", "2",
+                                                               "--line-timeout", "0.5", "--send-timeout", "2"]) else {
             Issue.record("not a server"); return
         }
         #expect(limited.maximumBytes == 1000 && limited.appendBytesPerSecond == 0)
         #expect(limited.maximumConnections == 8 && limited.connectionsPerHost == 2)
+        #expect(limited.lineTimeout == .milliseconds(500) && limited.sendTimeout == .seconds(2))
         guard case .server(let custom) = try Arguments.parse(["server", "--host", "::1", "--port", "0", "--file", "x.log"]) else {
             Issue.record("not a server"); return
         }
@@ -52,7 +54,7 @@ struct ArgumentsTests {
         (["server", "--verbose"], "unknown server option --verbose"), (["client", "--send", "a", "--sync"], "only one of"),
         (["client", "--timeout", "0"], "bad --timeout 0"), (["client", "--retries", "x"], "bad --retries x"),
         (["client", "--name", "two words"], "bad --name"), (["server", "--max-bytes", "0"], "bad --max-bytes"),
-        (["server", "--append-rate", "-1"], "bad --append-rate"),
+        (["server", "--append-rate", "-1"], "bad --append-rate"), (["server", "--line-timeout", "0"], "bad --line-timeout"),
     ] as [([String], String)])
     func usageErrors(_ arguments: [String], _ message: String) {
         do {

@@ -303,6 +303,37 @@ def check_slowloris(diary, tmp):
         server.stop()
 
 
+def check_evictions(diary, tmp):
+    """12.1 and 12.7: a connection that never reads, and one whose line never ends, are closed."""
+    path = os.path.join(tmp, "ev.log")
+    write_diary(path, 200000)                  # about 14 MB of sync: more than the socket buffers hold
+    server = Server(diary, path, options=["--send-timeout", "1", "--line-timeout", "1"])
+    try:
+        never = tcp_from("127.0.0.1", server.port)
+        never.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        never.sendall(b"sync\n")
+        slow = tcp_from("127.0.0.1", server.port)
+        slow.sendall(b"x")
+        time.sleep(2.5)                        # both outlive their 1 s limits without reading or finishing
+        never.settimeout(10)
+        got = 0
+        while True:
+            try:
+                chunk = never.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk.count(b"\n")
+        assert got < 200000, "the never-reading connection got the whole stream (%d lines): not evicted" % got
+        slow.settimeout(5)
+        reply = slow.recv(200)
+        assert reply.startswith(b"error line not finished"), "slow line: %r" % reply
+        return "never-reading closed after %d of 200000 lines; unfinished line closed" % got
+    finally:
+        server.stop()
+
+
 def check_emfile(diary, tmp):
     """12.8: out of descriptors the server does not spin, and keeps serving UDP."""
     if not shutil.which("prlimit"):
@@ -463,7 +494,7 @@ def check_forged_sources(diary, tmp):
         server.stop()
 
 
-CHECKS = [check_amplification, check_neverread, check_slowloris, check_emfile, check_file_replaced,
+CHECKS = [check_amplification, check_neverread, check_slowloris, check_evictions, check_emfile, check_file_replaced,
           check_restart_memory, check_lock_namespace, check_enospc, check_forged_sources]
 
 
