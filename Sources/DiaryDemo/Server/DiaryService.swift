@@ -225,15 +225,19 @@ final class DiaryService {
     func makePage(from cursor: SyncCursor, clientAddress: String) throws(DiaryError) -> SyncPage {
         let count = store.count
         var index = store.index(ofFirstFrom: cursor.sequence)
-        var first = index < count ? try store.entry(at: index) : nil
-        var offset = first?.sequence == cursor.sequence ? Int(cursor.offset) : 0
+        // One pread for the entries a page can hold (each takes at least a chunk header).
+        var batch = try store.entries(from: index, limit: 2 * DiaryLimits.maximumPageBytes, maximumCount: 24)
+        var batchStart = index
+        var offset = batch.first?.sequence == cursor.sequence ? Int(cursor.offset) : 0
         var used = WireFormat.pageHeaderSize(clientAddress: clientAddress)
         var chunks: [EntryChunk] = []
         var next = cursor
         while index < count {
-            let entry: DiaryEntry
-            if let known = first { entry = known } else { entry = try store.entry(at: index) }
-            first = nil
+            if index - batchStart >= batch.count {
+                batch = try store.entries(from: index, limit: 2 * DiaryLimits.maximumPageBytes, maximumCount: 24)
+                batchStart = index
+            }
+            let entry = batch[index - batchStart]
             let text = entry.text.utf8
             if offset >= text.count { offset = 0 }   // A cursor past the text's end starts the entry over.
             let room = DiaryLimits.maximumPageBytes - used - WireFormat.chunkHeaderSize(address: entry.address, name: entry.name)

@@ -129,7 +129,7 @@ extension DiaryEntry {
     }
 
     static func unescape(_ text: Substring) -> String? {
-        guard text.contains("\\") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }   // bytes: no grapheme breaking
         var result = ""
         var scalars = text.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {

@@ -196,6 +196,32 @@ final class DiaryStore {
         return entry
     }
 
+    /// The committed entries from `index` on, read with one `pread` of about
+    /// `limit` bytes of lines (at least one entry, at most `maximumCount`).
+    func entries(from index: Int, limit: Int, maximumCount: Int = .max) throws(DiaryError) -> [DiaryEntry] {
+        guard index < count else { return [] }
+        let start = offsets[index]
+        let budget = max(limit, Int(lengths[index]) + 1)
+        var end = index
+        while end < count, end - index < maximumCount, Int(offsets[end] - start) + Int(lengths[end]) + 1 <= budget { end += 1 }
+        end = max(end, index + 1)
+        let span = Int(offsets[end - 1] - start) + Int(lengths[end - 1])
+        if scratch.count < span { scratch = [UInt8](repeating: 0, count: max(span, 65536)) }
+        let read = try FileCalls.system_pread(descriptor, into: &scratch, count: span, at: start, path: path)
+        var result: [DiaryEntry] = []
+        result.reserveCapacity(end - index)
+        for position in index..<end {
+            let lineStart = Int(offsets[position] - start)
+            let lineEnd = lineStart + Int(lengths[position])
+            guard lineEnd <= read, let text = String(validating: scratch[lineStart..<lineEnd], as: UTF8.self),
+                  let entry = DiaryEntry(line: Substring(text)), entry.sequence == sequences[position] else {
+                throw .storage("entry \(sequences[position]) is no longer readable in \(path) (the file changed under the server)")
+            }
+            result.append(entry)
+        }
+        return result
+    }
+
     /// Every committed entry, read from the file: for tests and small diaries.
     var entries: [DiaryEntry] {
         (0..<count).compactMap { try? entry(at: $0) }

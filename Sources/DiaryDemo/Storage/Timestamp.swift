@@ -87,7 +87,12 @@ enum Timestamp {
             let (result, o4) = shifted.addingReportingOverflow(inDay - 86_400_000)
             return o3 || o4 ? nil : result
         }
-        guard Timestamp.format(total) == String(decoding: all, as: UTF8.self) else { return nil }
+        if yearDigits > 4 || negative {
+            // The expanded forms: only the canonical spelling (the common 4-digit form is checked field by field above).
+            var again: [UInt8] = []
+            append(total, to: &again)
+            guard again == all else { return nil }
+        }
         return total
     }
 
