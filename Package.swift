@@ -8,6 +8,9 @@ let strictSettings: [SwiftSetting] = Context.environment["CI"] == "true"
 
 let package = Package(
     name: "NetKit",
+    // Linux needs no entry. On Apple platforms NetKit needs the Synchronization
+    // module (Mutex) and typed throws in generic code: macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "NetKit", targets: ["NetKit"]),
         .executable(name: "diary", targets: ["DiaryDemo"]),
