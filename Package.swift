@@ -30,8 +30,23 @@ let package = Package(
             exclude: ["Protocol/PROTOCOL.md"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "NetKitTests", dependencies: ["NetKit", "CNetKitShims"], swiftSettings: strictSettings),
-        .testTarget(name: "DiaryDemoTests", dependencies: ["DiaryDemo", "NetKit"], swiftSettings: strictSettings),
+        // Helpers both test targets share (threads, external peers, files, processes).
+        .target(
+            name: "NetKitTestSupport",
+            dependencies: ["NetKit"],
+            path: "Tests/NetKitTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NetKitTests",
+            dependencies: ["NetKit", "CNetKitShims", "NetKitTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DiaryDemoTests",
+            dependencies: ["DiaryDemo", "NetKit", "NetKitTestSupport"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import CNetKitShims
 import Testing
+import NetKitTestSupport
 @testable import NetKit
 
 @Suite("Address printing: dotted quad and RFC 5952")
