@@ -108,3 +108,12 @@ struct WireFormatTests {
         }
     }
 }
+
+// `swift test` prints each argument: keep the 4 KB frames to one short line.
+extension RequestFrame: CustomTestStringConvertible {
+    public var testDescription: String { shortDescription(of: self, limit: 100) }
+}
+
+extension ResponseFrame: CustomTestStringConvertible {
+    public var testDescription: String { shortDescription(of: self, limit: 100) }
+}

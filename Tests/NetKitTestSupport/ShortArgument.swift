@@ -17,9 +17,11 @@ public struct ShortArgument<Value: Sendable>: Sendable, CustomTestStringConverti
     }
 }
 
-/// `String(reflecting: value)`, cut to `limit` characters with the full length said.
+/// The value's description (a string quoted and escaped), cut to `limit` characters with
+/// the full size said.
 public func shortDescription(of value: some Any, limit: Int = 60) -> String {
-    let text = String(reflecting: value)
+    let text = value is String ? String(reflecting: value) : String(describing: value)
     guard text.count > limit else { return text }
-    return "\(text.prefix(limit))… (\(text.count) characters)"
+    let size = (value as? String).map { "\($0.utf8.count) bytes" } ?? "\(text.count) characters"
+    return "\(text.prefix(limit))… (\(size))"
 }
