@@ -24,7 +24,8 @@ A do-catch must end with a plain `catch` (see unfinished_catches).
 Top-level code may `try`, and is async when it awaits; `import NetKit` is
 implied (an `import` line in the block is moved to the top of the file).
 
-Usage: Scripts/check-snippets.py [--list] [FILE.md ...]
+Usage: Scripts/check-snippets.py [--list] [--doc-comments] [FILE.md ...]
+  --doc-comments  also the ```swift blocks in Sources/NetKit's /// comments (not in CI yet)
 """
 
 import glob
@@ -75,6 +76,10 @@ def markers_above(lines, fence_index):
 
 def extract(path):
     lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
+    if path.endswith(".swift"):
+        # Doc comments: the text after `///` (one space dropped), other lines blank, so
+        # fences and line numbers stay where they are.
+        lines = [re.sub(r"^\s*/// ?", "", line) if re.match(r"^\s*///", line) else "" for line in lines]
     blocks, index = [], 0
     while index < len(lines):
         match = FENCE.match(lines[index])
@@ -205,7 +210,9 @@ def build(*arguments):
 
 def main(arguments):
     listing = "--list" in arguments
-    files = [argument for argument in arguments if argument != "--list"] or DEFAULT_FILES
+    files = [argument for argument in arguments if not argument.startswith("--")] or DEFAULT_FILES
+    if "--doc-comments" in arguments:
+        files += sorted(glob.glob("Sources/NetKit/**/*.swift", root_dir=ROOT, recursive=True))
     blocks = [block for path in files for block in extract(path)]
     if listing:
         for block in blocks:
