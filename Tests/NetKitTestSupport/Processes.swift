@@ -2,9 +2,10 @@ import Foundation
 
 /// Runs `executable` to completion with files (not pipes) for its input and output, so
 /// no other child process started meanwhile can hold them open; kills it after `timeout`
-/// (the status is then `nil`).
+/// (the status is then `nil`). `environment` is added to this process's environment.
 public func runProcess(
-    _ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30
+    _ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30,
+    environment: [String: String] = [:]
 ) throws -> (status: Int32?, output: String, errors: String) {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -15,6 +16,9 @@ public func runProcess(
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = FileHandle(forReadingAtPath: paths.input)
     process.standardOutput = FileHandle(forWritingAtPath: paths.output)
     process.standardError = FileHandle(forWritingAtPath: paths.errors)
