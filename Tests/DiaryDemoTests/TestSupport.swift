@@ -1,5 +1,7 @@
 import Foundation
-import NetKitTestSupport
+// The helpers shared with NetKitTests (Tests/NetKitTestSupport), re-exported so every
+// file of this test target sees them without an import of its own.
+@_exported import NetKitTestSupport
 @testable import DiaryDemo
 
 extension TemporaryDirectory {
