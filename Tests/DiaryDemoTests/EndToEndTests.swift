@@ -1,6 +1,7 @@
 import Foundation
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// The real `diary` executable as server and client.

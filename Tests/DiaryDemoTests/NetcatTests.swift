@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// Python's `socket` module as the netcat stand-in: plain text over UDP and TCP.

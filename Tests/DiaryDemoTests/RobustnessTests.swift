@@ -1,6 +1,7 @@
 import Foundation
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// Crashes, loss, duplication, reordering, concurrency and garbage.

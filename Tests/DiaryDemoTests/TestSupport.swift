@@ -1,18 +1,12 @@
 import Foundation
+// The helpers shared with NetKitTests (Tests/NetKitTestSupport), re-exported so every
+// file of this test target sees them without an import of its own.
+@_exported import NetKitTestSupport
 @testable import DiaryDemo
 
-/// A fresh temporary directory, removed by ``remove()``.
-struct TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("diary-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String = "diary.log") -> String { url.appendingPathComponent(name).path }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
+extension TemporaryDirectory {
+    /// The path of the diary file inside the directory.
+    func file() -> String { file("diary.log") }
 }
 
 /// A child process with its standard output and error collected line by line.
@@ -199,57 +193,4 @@ final class ServerProcess: @unchecked Sendable {
 func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30,
               environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
     try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout, environment: environment)
-}
-
-/// Runs any executable to completion the same way as ``runDiary(_:input:timeout:)``.
-func runProcess(_ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30,
-                environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let paths = (input: directory.file("stdin"), output: directory.file("stdout"), errors: directory.file("stderr"))
-    try Data(input.utf8).write(to: URL(fileURLWithPath: paths.input))
-    _ = FileManager.default.createFile(atPath: paths.output, contents: nil)
-    _ = FileManager.default.createFile(atPath: paths.errors, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if !environment.isEmpty {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
-    process.standardInput = FileHandle(forReadingAtPath: paths.input)
-    process.standardOutput = FileHandle(forWritingAtPath: paths.output)
-    process.standardError = FileHandle(forWritingAtPath: paths.errors)
-    let exited = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in exited.signal() }
-    try process.run()
-    var status: Int32?
-    if exited.wait(timeout: .now() + timeout) == .timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    } else {
-        process.waitUntilExit()
-        status = process.terminationStatus
-    }
-    return (status, try readFile(paths.output), try readFile(paths.errors))
-}
-
-/// The contents of the file at `path` as UTF-8 text.
-///
-/// Reads through `FileHandle` rather than `String(contentsOfFile:)` or
-/// `Data(contentsOf:)`: on Linux those leak a 4 KiB buffer for every empty file
-/// (FoundationEssentials' `readBytesFromFile`), which LeakSanitizer reports.
-func readFile(_ path: String) throws -> String {
-    String(decoding: try readFileBytes(path), as: UTF8.self)
-}
-
-/// The bytes of the file at `path` (see ``readFile(_:)``).
-func readFileBytes(_ path: String) throws -> Data {
-    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-    defer { try? handle.close() }
-    return try handle.readToEnd() ?? Data()
-}
-
-struct TestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import Testing
 @testable import NetKit
 import CNetKitShims
+import NetKitTestSupport
 
 @Suite("Multicast on the loopback interface")
 struct MulticastTests {

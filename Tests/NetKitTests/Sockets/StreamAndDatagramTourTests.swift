@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NetKit
+import NetKitTestSupport
 
 // The README's tour snippets, copied here so they are proven to compile and work.
 // Only the port (ephemeral instead of 9999/7777), the endless server loops (one
