@@ -8,6 +8,9 @@ let strictSettings: [SwiftSetting] = Context.environment["CI"] == "true"
 
 let package = Package(
     name: "NetKit",
+    // Linux needs no entry. On Apple platforms NetKit needs the Synchronization
+    // module (Mutex) and typed throws in generic code: macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "NetKit", targets: ["NetKit"]),
         .executable(name: "diary", targets: ["DiaryDemo"]),
@@ -27,8 +30,23 @@ let package = Package(
             exclude: ["Protocol/PROTOCOL.md"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "NetKitTests", dependencies: ["NetKit", "CNetKitShims"], swiftSettings: strictSettings),
-        .testTarget(name: "DiaryDemoTests", dependencies: ["DiaryDemo", "NetKit"], swiftSettings: strictSettings),
+        // Helpers both test targets share (threads, external peers, files, processes).
+        .target(
+            name: "NetKitTestSupport",
+            dependencies: ["NetKit"],
+            path: "Tests/NetKitTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NetKitTests",
+            dependencies: ["NetKit", "CNetKitShims", "NetKitTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DiaryDemoTests",
+            dependencies: ["DiaryDemo", "NetKit", "NetKitTestSupport"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

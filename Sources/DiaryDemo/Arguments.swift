@@ -1,6 +1,10 @@
+import Foundation
+
 /// What the command line asks for.
 enum Command {
     case help(String)
+    /// No subcommand: a server on a free loopback port in this process, and the interactive client on it.
+    case demo(DiaryServer.Configuration, DiaryClient.Configuration)
     case server(DiaryServer.Configuration)
     case client(DiaryClient.Configuration, ClientMode)
 }
@@ -18,14 +22,15 @@ enum Arguments {
         diary: a UDP (and TCP) diary server and client built on NetKit.
 
         Usage:
-          diary server [--host HOST] [--port PORT] [--file PATH]
+          diary                  a server on a free loopback port and the client on it, in one process
+          diary server [--host HOST] [--port PORT] [--file PATH] [--max-bytes N] [--append-rate BYTES]
           diary client [--host HOST] [--port PORT] [--name NAME] [--send TEXT | --sync]
           diary server --help
           diary client --help
         """
 
     static let serverHelp = """
-        Usage: diary server [--host HOST] [--port PORT] [--file PATH]
+        Usage: diary server [--host HOST] [--port PORT] [--file PATH] [--max-bytes N] [--append-rate BYTES]
 
         Serves a diary over UDP and TCP on the same port until SIGINT or SIGTERM.
         The first line printed says where it listens and which file it uses.
@@ -33,11 +38,19 @@ enum Arguments {
         Options:
           --host HOST   address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)
           --port PORT   UDP and TCP port (default 9999; 0 picks a free port)
-          --file PATH   the diary file, created if missing (default diary.log)
+          --file PATH   the diary file, created if missing
+                        (default $XDG_DATA_HOME/netkit-diary/diary.log or ~/.local/share/...)
+          --max-bytes N         refuse appends once the file would pass N bytes (default 1 GiB)
+          --append-rate BYTES   bytes of entries each host may append per second (default 4194304; 0: no limit)
+          --max-connections N   TCP connections at once (default 256)
+          --connections-per-host N   TCP connections from one host at once (default 32)
+          --line-timeout SECONDS     a TCP line must be finished this soon after its first byte (default 10)
+          --send-timeout SECONDS     close a TCP connection whose output has not moved for this long (default 10)
           --help        show this help
 
         Plain text works too:  printf 'hello' | nc -u -w1 127.0.0.1 9999   (answers "ok <seq>")
-                               printf 'sync'  | nc -u -w1 127.0.0.1 9999   (answers the entries)
+                               printf 'sync%463s' | nc -u -w1 127.0.0.1 9999   (a page of entries; a
+                                 UDP reply is at most 3 times its request, so pad the request)
                                nc 127.0.0.1 9999   then type lines, or "sync"
         """
 
@@ -62,7 +75,11 @@ enum Arguments {
     ///
     /// - Throws: ``DiaryError/usage(_:)`` with a one-line explanation.
     static func parse(_ arguments: [String]) throws(DiaryError) -> Command {
-        guard let subcommand = arguments.first else { throw .usage("missing subcommand (server or client); see diary --help") }
+        guard let subcommand = arguments.first else {
+            var server = DiaryServer.Configuration()
+            server.port = 0
+            return .demo(server, DiaryClient.Configuration(host: "127.0.0.1"))
+        }
         var rest = arguments.dropFirst()
         switch subcommand {
         case "-h", "--help", "help":
@@ -75,6 +92,29 @@ enum Arguments {
                 case "--host": configuration.host = try value(of: option, from: &rest)
                 case "--port": configuration.port = try port(try value(of: option, from: &rest))
                 case "--file": configuration.file = try value(of: option, from: &rest)
+                case "--max-bytes":
+                    let text = try value(of: option, from: &rest)
+                    guard let bytes = UInt64(text), bytes > 0 else { throw .usage("bad --max-bytes \(text): give a number of bytes") }
+                    configuration.maximumBytes = bytes
+                case "--append-rate":
+                    let text = try value(of: option, from: &rest)
+                    guard let rate = Double(text), rate >= 0, rate.isFinite else { throw .usage("bad --append-rate \(text): give bytes per second (0: no limit)") }
+                    configuration.appendBytesPerSecond = rate
+                case "--max-connections":
+                    let text = try value(of: option, from: &rest)
+                    guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --max-connections \(text): give 1 to 100000") }
+                    configuration.maximumConnections = count
+                case "--line-timeout", "--send-timeout":
+                    let text = try value(of: option, from: &rest)
+                    guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+                        throw .usage("bad \(option) \(text): give seconds between 0 and 3600")
+                    }
+                    let duration = Duration.milliseconds(Int64((seconds * 1000).rounded(.up)))
+                    if option == "--line-timeout" { configuration.lineTimeout = duration } else { configuration.sendTimeout = duration }
+                case "--connections-per-host":
+                    let text = try value(of: option, from: &rest)
+                    guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --connections-per-host \(text): give 1 to 100000") }
+                    configuration.connectionsPerHost = count
                 default: throw .usage("unknown server option \(option); see diary server --help")
                 }
             }
@@ -114,6 +154,18 @@ enum Arguments {
         default:
             throw .usage("unknown subcommand \(subcommand); see diary --help")
         }
+    }
+
+    /// Where the demo keeps its diary unless told otherwise: a per-user data
+    /// directory (`$XDG_DATA_HOME/netkit-diary/diary.log`, else
+    /// `~/.local/share/netkit-diary/diary.log`), else the temporary directory;
+    /// never the current directory (a checkout). ``DiaryServer`` makes the
+    /// directory when it is missing.
+    static var defaultDiaryFile: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/netkit-diary/diary.log" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/share/netkit-diary/diary.log" }
+        return FileManager.default.temporaryDirectory.path + "/netkit-diary-\(getuid())/diary.log"
     }
 
     private static func value(of option: String, from rest: inout ArraySlice<String>) throws(DiaryError) -> String {

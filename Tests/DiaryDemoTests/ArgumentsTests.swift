@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DiaryDemo
 
@@ -5,11 +6,29 @@ import Testing
 struct ArgumentsTests {
     @Test func serverDefaultsAndOptions() throws {
         guard case .server(let defaults) = try Arguments.parse(["server"]) else { Issue.record("not a server"); return }
-        #expect(defaults.host == "127.0.0.1" && defaults.port == 9999 && defaults.file == "diary.log")
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 9999)
+        // Issue 9: the default diary is in a per-user data directory, never in the current directory (a checkout).
+        #expect(defaults.file.hasPrefix("/") && defaults.file.hasSuffix("/diary.log"))
+        #expect(!defaults.file.hasPrefix(FileManager.default.currentDirectoryPath + "/"))
+        guard case .server(let limited) = try Arguments.parse(["server", "--max-bytes", "1000", "--append-rate", "0",
+                                                               "--max-connections", "8", "--connections-per-host", "2",
+                                                               "--line-timeout", "0.5", "--send-timeout", "2"]) else {
+            Issue.record("not a server"); return
+        }
+        #expect(limited.maximumBytes == 1000 && limited.appendBytesPerSecond == 0)
+        #expect(limited.maximumConnections == 8 && limited.connectionsPerHost == 2)
+        #expect(limited.lineTimeout == .milliseconds(500) && limited.sendTimeout == .seconds(2))
         guard case .server(let custom) = try Arguments.parse(["server", "--host", "::1", "--port", "0", "--file", "x.log"]) else {
             Issue.record("not a server"); return
         }
         #expect(custom.host == "::1" && custom.port == 0 && custom.file == "x.log")
+    }
+
+    /// Issue 9: `diary` alone runs the demo (a server on a free loopback port and its client).
+    @Test func noSubcommandIsTheDemo() throws {
+        guard case .demo(let server, let client) = try Arguments.parse([]) else { Issue.record("not the demo"); return }
+        #expect(server.host == "127.0.0.1" && server.port == 0)
+        #expect(client.host == "127.0.0.1")
     }
 
     @Test func clientModes() throws {
@@ -30,11 +49,12 @@ struct ArgumentsTests {
     }
 
     @Test(arguments: [
-        ([], "missing subcommand"), (["serve"], "unknown subcommand serve"), (["server", "--port"], "--port needs a value"),
+        (["serve"], "unknown subcommand serve"), (["server", "--port"], "--port needs a value"),
         (["server", "--port", "65536"], "bad port 65536"), (["server", "--port", "-1"], "bad port -1"),
         (["server", "--verbose"], "unknown server option --verbose"), (["client", "--send", "a", "--sync"], "only one of"),
         (["client", "--timeout", "0"], "bad --timeout 0"), (["client", "--retries", "x"], "bad --retries x"),
-        (["client", "--name", "two words"], "bad --name"),
+        (["client", "--name", "two words"], "bad --name"), (["server", "--max-bytes", "0"], "bad --max-bytes"),
+        (["server", "--append-rate", "-1"], "bad --append-rate"), (["server", "--line-timeout", "0"], "bad --line-timeout"),
     ] as [([String], String)])
     func usageErrors(_ arguments: [String], _ message: String) {
         do {

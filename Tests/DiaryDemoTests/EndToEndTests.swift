@@ -1,6 +1,7 @@
 import Foundation
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// The real `diary` executable as server and client.
@@ -98,10 +99,17 @@ struct EndToEndTests {
         #expect(child.output.contains("--port"))
     }
 
-    @Test func noArgumentsIsAUsageError() throws {
-        let child = try runDiary([])
-        #expect(child.status == 2)
-        #expect(child.errors.contains("diary --help"))
+    /// Issue 9: `diary` alone runs a server on a free loopback port and the client on it, in one process,
+    /// with its diary in the per-user data directory (never the current directory).
+    @Test func noArgumentsRunsTheDemo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let child = try runDiary([], input: "hello from the demo\nsync\nquit\n", environment: ["XDG_DATA_HOME": directory.url.path])
+        #expect(child.status == 0, "stderr: \(child.errors)")
+        let file = directory.url.appendingPathComponent("netkit-diary/diary.log").path
+        #expect(child.output.contains("file \(file)"))
+        #expect(child.output.contains("ok 1 (stored "))
+        #expect(try readFile(file).contains(" - hello from the demo"))
     }
 
     @Test func secondServerOnTheSameFileIsRefused() throws {

@@ -1,4 +1,5 @@
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 @Suite("Entries and timestamps")
@@ -28,8 +29,9 @@ struct EntryTests {
     static let texts = ["hello", "two words", " leading space", "tab\there", "new\nline", "back\\slash \\n literal",
                         "bell\u{07} del\u{7F}", "emoji 📓 and ü", "trailing\r\n", "\u{0488} a combining mark first", "\u{301}", String(repeating: "x", count: 4096)]
 
-    @Test(arguments: texts)
-    func lineRoundTrip(_ text: String) throws {
+    @Test(arguments: texts.map { ShortArgument($0) })
+    func lineRoundTrip(_ text: ShortArgument<String>) throws {
+        let text = text.value
         let entry = DiaryEntry(sequence: 12, time: 1_764_103_751_123, address: "[::1]:40000", name: "amy", text: text)
         let line = entry.line
         #expect(!line.contains("\n") && !line.contains("\r"))
@@ -63,9 +65,10 @@ struct EntryTests {
                       "18446744073709551615 2025-11-25T20:49:11.123Z a - too far",
                       "1 2025-11-25T20:49:11.123Z a - " + String(repeating: "x", count: 4097),
                       "1 2025-11-25T20:49:11.123Z " + String(repeating: "a", count: 256) + " - long address",
-                      "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name"])
-    func badLines(_ line: String) {
-        #expect(DiaryEntry(line: Substring(line)) == nil)
+                      "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name",
+                     ].map { ShortArgument($0) })
+    func badLines(_ line: ShortArgument<String>) {
+        #expect(DiaryEntry(line: Substring(line.value)) == nil)
     }
 
     @Test func limits() {

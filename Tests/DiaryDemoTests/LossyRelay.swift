@@ -1,5 +1,6 @@
 import Foundation
 import NetKit
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// A UDP relay between diary clients and a server that drops, duplicates and

@@ -1,6 +1,7 @@
 import Foundation
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 /// Throughput and latency figures; run with `DIARY_BENCH=1 swift test --filter Measurement`

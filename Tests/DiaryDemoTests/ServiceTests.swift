@@ -1,6 +1,7 @@
 import Foundation
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 @Suite("Service")
@@ -9,10 +10,10 @@ struct ServiceTests {
     static let bob = SocketAddress.ipv4(.loopback, port: 40002)
 
     /// A service on a fresh store; `body` runs with it, then the directory is removed.
-    func withService(capacity: Int = 10_000, _ body: (DiaryService, String) throws -> Void) throws {
+    func withService(appendRate: Double = 0, _ body: (DiaryService, String) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let service = DiaryService(store: try DiaryStore(path: directory.file()), retryCacheCapacity: capacity)
+        let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: appendRate)
         try body(service, directory.file())
     }
 
@@ -30,7 +31,7 @@ struct ServiceTests {
             service.handleDatagram(appendFrame(id: 1, text: "hello", name: "amy"), from: Self.alice)
             #expect(service.outbox.isEmpty, "no acknowledgement before fsync")
             #expect(service.hasUncommitted)
-            try service.commit()
+            service.commit()
             let replies = takeReplies(service)
             #expect(replies.count == 1)
             guard case .appended(let sequence, _) = try WireFormat.decodeResponse(replies[0]).response else {
@@ -52,10 +53,10 @@ struct ServiceTests {
         try withService { service, _ in
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)   // retry before commit
-            try service.commit()
+            service.commit()
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)   // retry after commit
             service.handleDatagram(appendFrame(id: 77, text: "other client"), from: Self.bob)   // same id, other source
-            try service.commit()
+            service.commit()
             let answers = try takeReplies(service).map { try WireFormat.decodeResponse($0) }
             #expect(answers.count == 4)
             let sequences = answers.compactMap { if case .appended(let s, _) = $0.response { s } else { nil } }
@@ -64,23 +65,22 @@ struct ServiceTests {
         }
     }
 
-    @Test func retryCacheIsBoundedPerSource() throws {
+    @Test func retryIsRecognisedAfterManyOtherAppends() throws {
         try withService { service, _ in
             for id in 1...1000 { service.handleDatagram(appendFrame(id: UInt64(id), text: "e\(id)"), from: Self.alice) }
-            try service.commit()
-            #expect(service.retryCache.count == 8)
-            #expect(service.retryCache.sourceCount == 1)
-            // The newest ids are still remembered...
-            service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
-            service.handleDatagram(appendFrame(id: 993, text: "e993"), from: Self.alice)
-            try service.commit()
-            #expect(service.store.entries.count == 1000)
-            // ...and other clients' traffic does not push them out.
-            for id in 1...20_000 { service.handleDatagram(appendFrame(id: UInt64(id), text: "b\(id)"), from: Self.bob) }
-            service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
-            try service.commit()
-            #expect(service.store.entries.count == 21_000)
+            service.commit()
+            // Other clients' traffic, however much, does not push alice's ids out: they are in the file.
+            for id in 1...20_000 { service.handleDatagram(appendFrame(id: UInt64(100_000 + id), text: "b\(id)"), from: Self.bob) }
+            service.commit()
             service.outbox.removeAll()
+            service.handleDatagram(appendFrame(id: 1, text: "e1"), from: Self.alice)
+            service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
+            service.commit()
+            let sequences = try takeReplies(service).compactMap {
+                if case .appended(let sequence, _) = try WireFormat.decodeResponse($0).response { sequence } else { nil }
+            }
+            #expect(sequences == [1, 1000], "the first answers again, not new entries")
+            #expect(service.store.count == 21_000)
         }
     }
 
@@ -88,50 +88,47 @@ struct ServiceTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         do {
-            let service = DiaryService(store: try DiaryStore(path: directory.file()))
+            let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: 0)
             service.handleDatagram(appendFrame(id: 0xABCD, text: "stored, answer lost"), from: Self.alice)
             service.handleDatagram(Array("plain".utf8), from: Self.alice)
-            try service.commit()
+            service.commit()
         }
         let file = try readFile(directory.file())
         #expect(file.contains(" - stored, answer lost\t#000000000000abcd\n"))
         let restarted = DiaryService(store: try DiaryStore(path: directory.file()))
         #expect(restarted.store.entries.map(\.requestID) == [0xABCD, nil])
         restarted.handleDatagram(appendFrame(id: 0xABCD, text: "stored, answer lost"), from: Self.alice)
-        try restarted.commit()
+        restarted.commit()
         guard case .appended(let sequence, _) = try WireFormat.decodeResponse(takeReplies(restarted)[0]).response else {
             Issue.record("no answer"); return
         }
         #expect(sequence == 1)
         #expect(restarted.store.entries.count == 2)
         // Sync shows the entry without the id.
-        restarted.handleDatagram(Array("sync".utf8), from: Self.bob)
+        restarted.handleDatagram(Self.padded("sync"), from: Self.bob)
         let text = String(decoding: takeReplies(restarted)[0], as: UTF8.self)
         #expect(!text.contains("\t") && !text.contains("#"))
     }
 
-    @Test func retryCacheForgetsTheOldestSource() {
-        var cache = RetryCache(capacity: 3, perSource: 2)
-        let answer = RetryCache.Answer(sequence: 1, time: 0)
-        for port in 1...4 { cache.insert(answer, for: .init(source: "127.0.0.1:\(port)", id: 9)) }
-        #expect(cache.sourceCount == 3)
-        #expect(cache.answer(for: .init(source: "127.0.0.1:1", id: 9)) == nil)
-        #expect(cache.answer(for: .init(source: "127.0.0.1:4", id: 9)) == answer)
-        cache.insert(RetryCache.Answer(sequence: 2, time: 0), for: .init(source: "127.0.0.1:4", id: 9))
-        #expect(cache.answer(for: .init(source: "127.0.0.1:4", id: 9))?.sequence == 2)
-        #expect(cache.count == 3)
-    }
-
-    @Test func manyDistinctSourcesKeepTheCacheBounded() throws {
+    /// Issue 12.10: 10,001 appends from fresh source addresses used to flush the
+    /// retry cache, so the victim's retry was appended a second time.
+    @Test func retryIsRecognisedAfterTwelveThousandNewSources() throws {
         try withService { service, _ in
+            service.handleDatagram(appendFrame(id: 0xD00D, text: "victim"), from: Self.alice)
+            service.commit()
             for port in 1...12_000 {
-                service.handleDatagram(appendFrame(id: 1, text: "from \(port)"), from: .ipv4(.loopback, port: UInt16(port)))
+                service.handleDatagram(appendFrame(id: 1, text: "from \(port)"), from: .ipv4(IPv4Address(10, 0, UInt8(port >> 8), UInt8(port & 255)), port: UInt16(port)))
             }
-            try service.commit()
+            service.commit()
             service.outbox.removeAll()
-            #expect(service.retryCache.sourceCount == 10_000)
-            #expect(service.retryCache.count == 10_000)
-            #expect(service.store.entries.count == 12_000)
+            service.handleDatagram(appendFrame(id: 0xD00D, text: "victim"), from: Self.alice)
+            service.commit()
+            guard case .appended(let sequence, _) = try WireFormat.decodeResponse(takeReplies(service)[0]).response else {
+                Issue.record("no answer"); return
+            }
+            #expect(sequence == 1)
+            #expect(service.store.count == 12_001)
+            #expect(service.store.entries.filter { $0.text == "victim" }.count == 1)
         }
     }
 
@@ -145,7 +142,7 @@ struct ServiceTests {
             service.handleDatagram(appendFrame(id: 7, text: ""), from: Self.alice)
             service.handleDatagram(appendFrame(id: 8, text: String(repeating: "x", count: 4097)), from: Self.alice)
             service.handleDatagram(appendFrame(id: 9, text: "x", name: "has space"), from: Self.alice)
-            try service.commit()
+            service.commit()
             let answers = try takeReplies(service).map { try WireFormat.decodeResponse($0) }
             let codes = answers.compactMap { if case .error(let code, _) = $0.response { code } else { nil } }
             #expect(answers.map(\.id) == [5, 6, 7, 8, 9])
@@ -155,14 +152,19 @@ struct ServiceTests {
         }
     }
 
+    /// A plain-text request padded with spaces to the length that earns a full page.
+    static func padded(_ text: String) -> [UInt8] {
+        Array(text.utf8) + [UInt8](repeating: UInt8(ascii: " "), count: max(0, DiaryService.paddedSyncBytes - text.utf8.count))
+    }
+
     @Test func plainTextAppendAndSync() throws {
         try withService { service, _ in
             service.handleDatagram(Array("hello\n".utf8), from: Self.alice)
             service.handleDatagram(Array("second one\r\n".utf8), from: Self.bob)
-            try service.commit()
+            service.commit()
             #expect(takeReplies(service).map { String(decoding: $0, as: UTF8.self) } == ["ok 1\n", "ok 2\n"])
-            service.handleDatagram(Array("sync".utf8), from: Self.alice)
-            service.handleDatagram(Array("r 1".utf8), from: Self.alice)
+            service.handleDatagram(Self.padded("sync"), from: Self.alice)
+            service.handleDatagram(Self.padded("r 1"), from: Self.alice)
             service.handleDatagram(Array("sync 2\n".utf8), from: Self.alice)
             let replies = takeReplies(service).map { String(decoding: $0, as: UTF8.self) }
             let lines = replies[0].split(separator: "\n")
@@ -179,24 +181,24 @@ struct ServiceTests {
             service.handleDatagram([UInt8](), from: Self.alice)
             service.handleDatagram([0xC3, 0x28], from: Self.alice)
             service.handleDatagram([UInt8](repeating: 0x61, count: 60_000), from: Self.alice)
-            try service.commit()
+            service.commit()
             let replies = takeReplies(service).map { String(decoding: $0, as: UTF8.self) }
-            #expect(replies.count == 3)
-            #expect(replies.allSatisfy { $0.hasPrefix("error ") })
+            // The empty datagram earns no answer (3 × 0 bytes); the 2-byte one a short one.
+            #expect(replies == ["error\n", "error entry too long (60000 bytes; at most 4096)\n"])
             #expect(service.store.entries.isEmpty)
         }
     }
 
     @Test func plainSyncIsBoundedAndPaged() throws {
         try withService { service, _ in
-            for number in 1...500 { _ = service.store.stage(address: "127.0.0.1:1", name: "", text: "entry number \(number)") }
+            for number in 1...500 { service.store.stage(address: "127.0.0.1:1", name: "", text: "entry number \(number)") }
             try service.store.commit()
             var after: UInt64 = 0
             var seen: [UInt64] = []
             for _ in 0..<100 {
-                service.handleDatagram(Array("sync \(after)".utf8), from: Self.alice)
+                service.handleDatagram(Self.padded("sync \(after)"), from: Self.alice)
                 let replies = takeReplies(service)
-                #expect(replies.count <= DiaryService.maximumPlainReplies)
+                #expect(replies.count == 1)
                 #expect(replies.allSatisfy { $0.count <= DiaryLimits.maximumPageBytes })
                 let lines = replies.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n") }
                 if lines == ["none"] { break }
@@ -225,7 +227,7 @@ struct ServiceTests {
             var pages = 0
             while pages < 200 {
                 pages += 1
-                service.handleDatagram(WireFormat.encode(RequestFrame(id: UInt64(pages), request: .sync(from: cursor.sequence, offset: cursor.offset))), from: Self.alice)
+                service.handleDatagram(WireFormat.encode(RequestFrame(id: UInt64(pages), request: .sync(from: cursor.sequence, offset: cursor.offset, token: service.token(for: Self.alice)))), from: Self.alice)
                 let replies = takeReplies(service)
                 #expect(replies.count == 1)
                 #expect(replies[0].count <= DiaryLimits.maximumPageBytes)
@@ -250,14 +252,16 @@ struct ServiceTests {
         try withService { service, _ in
             service.handleLine(Array("first\r".utf8), connection: 3, peer: Self.alice)
             service.handleLine(Array("sync".utf8), connection: 3, peer: Self.alice)
-            // The sync committed the append first, so its "ok" precedes the stream.
+            // The sync waits behind the append, so its "ok" precedes the stream.
+            #expect(service.outbox.isEmpty)
+            service.commit()
             #expect(service.outbox == [
                 DiaryService.Outgoing(destination: .stream(3), payload: .bytes(Array("ok 1\n".utf8))),
-                DiaryService.Outgoing(destination: .stream(3), payload: .entries(0..<1)),
+                DiaryService.Outgoing(destination: .stream(3), payload: .entries(after: 0, through: 1)),
             ])
             service.outbox.removeAll()
             service.handleLine(Array("sync 1".utf8), connection: 4, peer: Self.bob)
-            #expect(service.outbox == [DiaryService.Outgoing(destination: .stream(4), payload: .entries(1..<1))])
+            #expect(service.outbox == [DiaryService.Outgoing(destination: .stream(4), payload: .entries(after: 1, through: 1))])
         }
     }
 
@@ -269,9 +273,9 @@ struct ServiceTests {
                 var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 if round % 3 == 0, count >= 4 { bytes[0] = 0xFF; bytes[1] = 0x44; bytes[2] = 1; bytes[3] = UInt8.random(in: 1...2, using: &generator) }
                 service.handleDatagram(bytes, from: Self.alice)
-                if round % 50 == 0 { try service.commit(); service.outbox.removeAll() }
+                if round % 50 == 0 { service.commit(); service.outbox.removeAll() }
             }
-            try service.commit()
+            service.commit()
             service.outbox.removeAll()
             let reloaded = try DiaryStore(path: path + ".copy", copying: path)
             #expect(reloaded.warnings.isEmpty)

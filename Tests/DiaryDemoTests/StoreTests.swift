@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 @Suite("Store")

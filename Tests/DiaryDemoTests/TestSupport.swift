@@ -1,18 +1,12 @@
 import Foundation
+// The helpers shared with NetKitTests (Tests/NetKitTestSupport), re-exported so every
+// file of this test target sees them without an import of its own.
+@_exported import NetKitTestSupport
 @testable import DiaryDemo
 
-/// A fresh temporary directory, removed by ``remove()``.
-struct TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("diary-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String = "diary.log") -> String { url.appendingPathComponent(name).path }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
+extension TemporaryDirectory {
+    /// The path of the diary file inside the directory.
+    func file() -> String { file("diary.log") }
 }
 
 /// A child process with its standard output and error collected line by line.
@@ -43,10 +37,15 @@ final class ChildProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/diary")
     }()
 
-    /// Starts `diary` with `arguments`.
-    init(diary arguments: [String]) throws {
-        process.executableURL = Self.diary
-        process.arguments = arguments
+    /// Starts `diary` with `arguments`, through `launcher` (such as `prlimit --nofile=64 --`) when given.
+    init(diary arguments: [String], launcher: [String] = []) throws {
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [Self.diary.path] + arguments
+        } else {
+            process.executableURL = Self.diary
+            process.arguments = arguments
+        }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -160,9 +159,9 @@ final class ServerProcess: @unchecked Sendable {
     let banner: String
     let file: String
 
-    init(file: String, host: String = "127.0.0.1") throws {
+    init(file: String, host: String = "127.0.0.1", options: [String] = [], launcher: [String] = []) throws {
         self.file = file
-        child = try ChildProcess(diary: ["server", "--host", host, "--port", "0", "--file", file])
+        child = try ChildProcess(diary: ["server", "--host", host, "--port", "0", "--file", file] + options, launcher: launcher)
         guard let line = child.nextLine(timeout: 20) else {
             throw TestError("the server printed nothing; stderr: \(child.standardError)")
         }
@@ -181,6 +180,8 @@ final class ServerProcess: @unchecked Sendable {
         try runDiary(["client", "--host", "127.0.0.1", "--port", String(port)] + arguments, input: input, timeout: timeout)
     }
 
+    var pid: Int32 { child.process.processIdentifier }
+
     func stop() -> Int32? {
         child.send(SIGTERM)
         return child.waitForExit()
@@ -189,55 +190,7 @@ final class ServerProcess: @unchecked Sendable {
 
 /// Runs `diary` to completion with files (not pipes) for its input and output, so
 /// no other child process started meanwhile can hold them open.
-func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
-    try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout)
-}
-
-/// Runs any executable to completion the same way as ``runDiary(_:input:timeout:)``.
-func runProcess(_ executable: URL, _ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let paths = (input: directory.file("stdin"), output: directory.file("stdout"), errors: directory.file("stderr"))
-    try Data(input.utf8).write(to: URL(fileURLWithPath: paths.input))
-    _ = FileManager.default.createFile(atPath: paths.output, contents: nil)
-    _ = FileManager.default.createFile(atPath: paths.errors, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.standardInput = FileHandle(forReadingAtPath: paths.input)
-    process.standardOutput = FileHandle(forWritingAtPath: paths.output)
-    process.standardError = FileHandle(forWritingAtPath: paths.errors)
-    let exited = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in exited.signal() }
-    try process.run()
-    var status: Int32?
-    if exited.wait(timeout: .now() + timeout) == .timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    } else {
-        process.waitUntilExit()
-        status = process.terminationStatus
-    }
-    return (status, try readFile(paths.output), try readFile(paths.errors))
-}
-
-/// The contents of the file at `path` as UTF-8 text.
-///
-/// Reads through `FileHandle` rather than `String(contentsOfFile:)` or
-/// `Data(contentsOf:)`: on Linux those leak a 4 KiB buffer for every empty file
-/// (FoundationEssentials' `readBytesFromFile`), which LeakSanitizer reports.
-func readFile(_ path: String) throws -> String {
-    String(decoding: try readFileBytes(path), as: UTF8.self)
-}
-
-/// The bytes of the file at `path` (see ``readFile(_:)``).
-func readFileBytes(_ path: String) throws -> Data {
-    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-    defer { try? handle.close() }
-    return try handle.readToEnd() ?? Data()
-}
-
-struct TestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30,
+              environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
+    try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout, environment: environment)
 }

@@ -1,5 +1,6 @@
 import NetKit
 import Testing
+import NetKitTestSupport
 @testable import DiaryDemo
 
 @Suite("Wire format")
@@ -108,15 +109,11 @@ struct WireFormatTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible random tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+// `swift test` prints each argument: keep the 4 KB frames to one short line.
+extension RequestFrame: CustomTestStringConvertible {
+    public var testDescription: String { shortDescription(of: self, limit: 100) }
+}
+
+extension ResponseFrame: CustomTestStringConvertible {
+    public var testDescription: String { shortDescription(of: self, limit: 100) }
 }

@@ -14,6 +14,10 @@ import Synchronization
 //
 //   swift run -c release --package-path Benchmarks diary-load [--quick]
 //       [--clients 1,8,32] [--appends N] [--entries N] [--diary PATH] [--json FILE]
+//
+// With --attack it measures the server under the attacks of issue 12 instead
+// (Attack.swift): a normal client's append latency under each attack, the UDP
+// amplification factor, memory per entry, the restart peak and CPU at EMFILE.
 
 struct LoadFailure: Error, CustomStringConvertible {
     var description: String
@@ -27,6 +31,8 @@ struct Options {
     var entries = 100_000
     var diaryPath: String?
     var jsonPath: String?
+    /// `--attack LIST`: measure under attack instead (see Attack.swift).
+    var attacks: [String]?
 
     static func parse(_ arguments: [String]) throws(LoadFailure) -> Options {
         var options = Options()
@@ -57,8 +63,16 @@ struct Options {
             case "--entries": options.entries = try count(argument, 1...10_000_000); entriesGiven = true
             case "--diary": options.diaryPath = try value(argument)
             case "--json": options.jsonPath = try value(argument)
+            case "--attack":
+                let text = try value(argument)
+                let list = text == "all" ? AttackKind.all : text.split(separator: ",").map(String.init)
+                guard list.allSatisfy(AttackKind.all.contains) else {
+                    throw LoadFailure("--attack takes all or a list of \(AttackKind.all.joined(separator: ",")), not \(text)")
+                }
+                options.attacks = list
             case "--help", "-h":
                 print("usage: diary-load [--quick] [--clients 1,8,32] [--appends N] [--entries N] [--diary PATH] [--json FILE]")
+                print("       diary-load --attack all|\(AttackKind.all.joined(separator: ",")) [--quick] [--diary PATH] [--json FILE]")
                 exit(0)
             default: throw LoadFailure("unknown argument \(argument)")
             }
@@ -113,10 +127,20 @@ func buildDiary() throws -> String {
 final class Server {
     let process = Process()
     let address: SocketAddress
+    let firstLineSeconds: Double
+    var pid: Int32 { process.processIdentifier }
 
-    init(diary: String, file: URL) throws {
-        process.executableURL = URL(fileURLWithPath: diary)
-        process.arguments = ["server", "--host", "127.0.0.1", "--port", "0", "--file", file.path]
+    init(diary: String, file: URL, options: [String] = [], launcher: [String] = []) throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let arguments = ["server", "--host", "127.0.0.1", "--port", "0", "--file", file.path] + options
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [diary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: diary)
+            process.arguments = arguments
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
@@ -137,10 +161,16 @@ final class Server {
             throw LoadFailure("cannot find the server address in: \(text)")
         }
         self.address = address
+        let elapsed = started.duration(to: clock.now)
+        firstLineSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     func stop() {
         process.terminate()   // SIGTERM: the server closes cleanly
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while process.isRunning, clock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }   // a server stuck (the "before" one at EMFILE)
         process.waitUntilExit()
     }
 }
@@ -158,7 +188,8 @@ func appendLoop(server: SocketAddress, client: Int, count: Int, deadline: Contin
     var result = AppendResult()
     result.latencies.reserveCapacity(count)
     do {
-        let socket = try DatagramSocket(family: .ipv4)
+        // Each client from its own loopback address, as separate hosts would be (the server paces appends per host).
+        let socket = try DatagramSocket(bindingTo: .ipv4(IPv4Address(127, 0, 2, UInt8(1 + client % 250)), port: 0))
         try socket.connect(to: server)
         try socket.setOption(.receiveTimeout, .milliseconds(500))
         var reply = [UInt8](repeating: 0, count: 2_048)
@@ -271,6 +302,10 @@ func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(
 func main() throws {
     let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
     let diary = try options.diaryPath ?? buildDiary()
+    if let attacks = options.attacks {
+        try runAttacks(attacks, diary: diary, quick: options.quick, jsonPath: options.jsonPath)
+        return
+    }
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("diary-load-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -134,7 +134,8 @@ enum NetKitWorkloads {
             func finished() -> Bool { done.isSet || now() > deadline }
             switch mode {
             case .mmsg:
-                var slots = DatagramBatch(capacity: batch, bufferSize: 2048)
+                var slots: DatagramBatch
+                do { slots = try DatagramBatch(capacity: batch, bufferSize: 2048) } catch { fatalError("DatagramBatch: \(error)") }
                 ready.set()
                 while true {
                     do {
@@ -182,7 +183,7 @@ enum NetKitWorkloads {
         payload.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "b"))
         let datagram = UnsafeRawBufferPointer(rebasing: payload[..<size])
         let superDatagram = UnsafeRawBufferPointer(rebasing: payload[..<(size * batch)])
-        var outgoing = DatagramBatch(capacity: mode == .mmsg ? batch : Int(CB_GSO_PER_CALL),
+        var outgoing = try DatagramBatch(capacity: mode == .mmsg ? batch : Int(CB_GSO_PER_CALL),
                                      bufferSize: mode == .gsoBatch ? size * batch : size)
         if mode == .mmsg {
             for _ in 0..<batch { outgoing.append(datagram, to: receiverAddress) }

@@ -16,8 +16,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -64,6 +66,13 @@ static inline int cnk_pthread_create_detached(void *(*start)(void *), void *argu
 
 static inline int cnk_fcntl(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
 static inline int cnk_errno(void) { return errno; }
+// 1 when `path` names a socket file (not following a final symlink), 0 for any
+// other file, -1 with errno set when it cannot be examined.
+static inline int cnk_lstat_is_socket(const char *path) {
+    struct stat info;
+    if (lstat(path, &info) != 0) return -1;
+    return S_ISSOCK(info.st_mode) ? 1 : 0;
+}
 static inline void cnk_set_errno(int value) { errno = value; }
 
 // Normalised constants: Glibc imports some of these as enums, Darwin as macros.

@@ -1,3 +1,4 @@
+import Foundation
 import NetKit
 
 /// The client side of the framed protocol: requests with ids, retries with
@@ -60,31 +61,51 @@ final class DiaryClient {
 
     /// Sends `request` until an answer with its id arrives, retrying with back-off.
     ///
-    /// A refused send (ICMP port unreachable) moves on to the host's next address.
-    /// - Throws: ``DiaryError/noAnswer(server:attempts:)`` after the last retry.
+    /// Each attempt has a slot (``Configuration/timeout``, doubling up to 2 s);
+    /// the next attempt starts when the slot ends, whether no answer came or the
+    /// send was refused (ICMP port unreachable: a server restarting), so the whole
+    /// budget of retries is spread over time. A refusal first tries the host's
+    /// other addresses at once (refused means not delivered, so that cannot
+    /// duplicate an entry).
+    /// - Throws: ``DiaryError/noAnswer(server:attempts:)`` after the last retry,
+    ///   ``DiaryError/notListening(server:)`` when every attempt was refused.
     func send(_ request: RequestFrame.Request) throws(DiaryError) -> ResponseFrame.Response {
         let id = UInt64.random(in: 1...UInt64.max, using: &generator)
         let datagram = WireFormat.encode(RequestFrame(id: id, request: request))
         var wait = configuration.timeout
         let attempts = configuration.retries + 1
-        var refusals = 0
-        for _ in 0..<attempts {
-            do {
-                try socket.send(datagram)
-                if let response = try awaitResponse(id: id, within: wait) { return response }
-            } catch {
-                guard error.errno == .connectionRefused else { throw .socket(error) }
-                // Refused means not delivered, so trying another address cannot duplicate the entry.
-                refusals += 1
-                try useNextCandidate()
-                continue
+        var refusedAttempts = 0
+        let clock = ContinuousClock()
+        for attempt in 0..<attempts {
+            let slotEnd = clock.now + wait
+            var refusedHere = 0
+            var answeredSomething = false
+            while clock.now < slotEnd {
+                do {
+                    try socket.send(datagram)
+                    if let response = try awaitResponse(id: id, until: slotEnd) { return response }
+                    answeredSomething = true
+                    break
+                } catch {
+                    guard error.errno == .connectionRefused else { throw .socket(error) }
+                    refusedHere += 1
+                    try useNextCandidate()
+                    // Every address refused in this slot: wait for the slot to end (the server may be restarting).
+                    if refusedHere >= candidates.count { break }
+                }
             }
+            if !answeredSomething, refusedHere > 0 { refusedAttempts += 1 }
+            if attempt + 1 < attempts, clock.now < slotEnd { Thread.sleep(forTimeInterval: Self.seconds(slotEnd - clock.now)) }
             wait = min(wait * 2, max(configuration.timeout, .seconds(2)))
         }
-        if refusals == attempts {
+        if refusedAttempts == attempts {
             throw .notListening(server: "\(configuration.host) port \(configuration.port)")
         }
         throw .noAnswer(server: "\(server)", attempts: attempts)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     private func useNextCandidate() throws(DiaryError) {
@@ -97,10 +118,9 @@ final class DiaryClient {
         }
     }
 
-    /// Waits up to `wait` for the response with `id`, skipping stale and unreadable datagrams.
-    private func awaitResponse(id: UInt64, within wait: Duration) throws(SocketError) -> ResponseFrame.Response? {
+    /// Waits until `deadline` for the response with `id`, skipping stale and unreadable datagrams.
+    private func awaitResponse(id: UInt64, until deadline: ContinuousClock.Instant) throws(SocketError) -> ResponseFrame.Response? {
         let clock = ContinuousClock()
-        let deadline = clock.now + wait
         while true {
             let left = deadline - clock.now
             guard left > .zero else { return nil }
@@ -130,31 +150,72 @@ final class DiaryClient {
             return (sequence, time)
         case .error(_, let message):
             throw .refused(message)
-        case .page:
-            throw .badReply("a sync page in answer to an append")
+        case .page, .retry:
+            throw .badReply("a sync reply in answer to an append")
         }
     }
 
+    /// The most entries one ``sync()`` takes in, and the most text bytes: a
+    /// hostile or broken server cannot make the client loop or grow without bound.
+    static let maximumSyncEntries = 10_000_000
+    static let maximumSyncBytes = 1 << 30
+    /// How many `retry` frames in a row a sync accepts before giving up.
+    static let maximumRetriesInARow = 3
+
+    /// The address-validation token the server handed out (see PROTOCOL.md).
+    private(set) var token: [UInt8] = []
+
     /// Fetches every entry added since the last sync.
     ///
+    /// Every page must move the cursor forward (a page that does not is a bad
+    /// reply); the entries and bytes taken in are bounded.
     /// - Returns: the new entries, in order.
     /// - Throws: ``DiaryError`` when the server does not answer or answers nonsense.
     func sync() throws(DiaryError) -> [DiaryEntry] {
         let known = entries.count
+        var bytes = 0
+        var retries = 0
+        var emptyPages = 0
         while true {
-            let response = try send(.sync(from: cursor.sequence, offset: cursor.offset))
-            guard case .page(let page) = response else {
-                if case .error(_, let message) = response { throw .refused(message) }
+            let response = try send(.sync(from: cursor.sequence, offset: cursor.offset, token: token))
+            let page: SyncPage
+            switch response {
+            case .page(let received):
+                page = received
+                retries = 0
+            case .retry(let fresh):
+                retries += 1
+                guard retries <= Self.maximumRetriesInARow, !fresh.isEmpty, fresh != token else {
+                    throw .badReply("the server keeps asking for a new address token")
+                }
+                token = fresh
+                continue
+            case .error(_, let message):
+                throw .refused(message)
+            case .appended:
                 throw .badReply("an append confirmation in answer to a sync")
             }
             ownAddress = page.clientAddress
             for chunk in page.chunks {
+                guard chunk.sequence >= cursor.sequence else {
+                    throw .badReply("a sync page with entry \(chunk.sequence) before the cursor \(cursor.sequence)")
+                }
+                bytes += chunk.bytes.count
                 if let entry = try take(chunk) { entries.append(entry) }
             }
-            let advanced = page.next != cursor
+            if entries.count - known > Self.maximumSyncEntries || bytes > Self.maximumSyncBytes {
+                throw .badReply("a sync of more than \(Self.maximumSyncEntries) entries or \(Self.maximumSyncBytes) bytes")
+            }
+            // A real server sends an empty page only to jump over a gap; then the next one has entries.
+            emptyPages = page.chunks.isEmpty ? emptyPages + 1 : 0
+            if emptyPages > 2 { throw .badReply("sync pages without entries that do not end") }
+            let advanced = (page.next.sequence, page.next.offset) > (cursor.sequence, cursor.offset)
+            if page.isComplete {
+                if advanced { cursor = page.next }
+                break
+            }
+            guard advanced else { throw .badReply("a sync page that does not advance") }
             cursor = page.next
-            if page.isComplete { break }
-            guard advanced || !page.chunks.isEmpty else { throw .badReply("a sync page that does not advance") }
         }
         return Array(entries[known...])
     }

@@ -38,10 +38,14 @@ extension WireFormat {
             writeShortString(name, into: &writer)
             writer.write(UInt16(clamping: text.utf8.count))
             writer.write(contentsOf: text.utf8)
-        case .sync(let from, let offset):
+        case .sync(let from, let offset, let token):
             encodeHeader(.sync, id: frame.id, into: &writer)
             writer.write(from)
             writer.write(offset)
+            if !token.isEmpty {
+                writer.write(UInt8(clamping: token.count))
+                writer.write(contentsOf: token.prefix(255))
+            }
         }
         return writer.bytes
     }
@@ -59,6 +63,10 @@ extension WireFormat {
             let bytes = Array(message.utf8.prefix(1024))
             writer.write(UInt16(bytes.count))
             writer.write(contentsOf: bytes)
+        case .retry(let token):
+            encodeHeader(.retry, id: frame.id, into: &writer)
+            writer.write(UInt8(clamping: token.count))
+            writer.write(contentsOf: token.prefix(255))
         case .page(let page):
             encodeHeader(.page, id: frame.id, into: &writer)
             writer.write(page.lastSequence)
@@ -119,7 +127,14 @@ extension WireFormat {
             let text = try readString(&reader, lengthBytes: 2, field: "text")
             request = .append(name: name, text: text)
         case .sync:
-            request = .sync(from: try read(&reader), offset: try read(&reader))
+            let from: UInt64 = try read(&reader)
+            let offset: UInt16 = try read(&reader)
+            var token: [UInt8] = []
+            if !reader.isAtEnd {
+                let length: UInt8 = try read(&reader)
+                token = try readBytes(&reader, count: Int(length))
+            }
+            request = .sync(from: from, offset: offset, token: token)
         default:
             throw .unknownType(header.type)
         }
@@ -141,6 +156,9 @@ extension WireFormat {
             let raw: UInt8 = try read(&reader)
             let message = try readString(&reader, lengthBytes: 2, field: "error message")
             response = .error(ErrorCode(rawValue: raw) ?? .serverError, message)
+        case .retry:
+            let length: UInt8 = try read(&reader)
+            response = .retry(token: try readBytes(&reader, count: Int(length)))
         case .page:
             let lastSequence: UInt64 = try read(&reader)
             let clientAddress = try readString(&reader, lengthBytes: 1, field: "client address")

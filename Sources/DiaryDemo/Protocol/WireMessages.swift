@@ -6,6 +6,7 @@ enum FrameType: UInt8, Sendable {
     case sync = 0x02
     case appended = 0x81
     case page = 0x82
+    case retry = 0x83
     case error = 0x8F
 }
 
@@ -24,8 +25,9 @@ struct RequestFrame: Equatable {
     enum Request: Equatable {
         /// Append an entry.
         case append(name: String, text: String)
-        /// One page of entries, starting at entry `sequence` (the first at or after it), text byte `offset`.
-        case sync(from: UInt64, offset: UInt16)
+        /// One page of entries, starting at entry `sequence` (the first at or after it), text byte `offset`,
+        /// with the address-validation `token` from a `retry` (empty before the first one).
+        case sync(from: UInt64, offset: UInt16, token: [UInt8] = [])
     }
 }
 
@@ -71,6 +73,8 @@ enum ErrorCode: UInt8, Sendable {
     case invalidText = 4
     case invalidName = 5
     case serverError = 6
+    /// The append was refused for now: the diary is full, the source appends too fast, or the disk failed.
+    case refused = 7
 }
 
 /// A server response with the id of the request it answers.
@@ -81,6 +85,8 @@ struct ResponseFrame: Equatable {
     enum Response: Equatable {
         case appended(sequence: UInt64, time: Int64)
         case page(SyncPage)
+        /// Send the sync again with this address-validation token.
+        case retry(token: [UInt8])
         case error(ErrorCode, String)
     }
 }

@@ -21,8 +21,8 @@ enum DiaryLimits {
     static func problem(withName name: String) -> String? {
         if name.utf8.count > maximumNameBytes { return "name too long (at most \(maximumNameBytes) bytes)" }
         if name == "-" { return "the name \"-\" is reserved (it means \"no name\")" }
-        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            return "a name must not contain spaces or control characters"
+        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace || DiaryEntry.needsEscaping($0) }) {
+            return "a name must not contain spaces, line breaks or control characters"
         }
         return nil
     }

@@ -3,9 +3,14 @@ import NetKit
 /// The diary's request handling, independent of sockets: framed and plain-text
 /// datagrams and TCP lines in, replies out.
 ///
-/// Replies go to ``outbox``. Answers to appends wait in a second queue until
-/// ``commit()`` has made the entries durable; the server loop commits once per
-/// round of received requests (group commit), then sends everything.
+/// Replies go to ``outbox`` in the order their requests came. While an append
+/// waits for ``commit()`` to make it durable, every later reply waits behind it,
+/// so a connection's replies never overtake each other; the server loop commits
+/// once per round of received requests (group commit), then sends everything.
+///
+/// Until a UDP source has shown that it receives at its address (a framed sync
+/// carrying a token from a `retry` frame), no reply to it is longer than three
+/// times the datagram it answers, so the server is useless for reflection.
 final class DiaryService {
     /// Where a reply goes.
     enum Destination: Hashable {
@@ -16,8 +21,8 @@ final class DiaryService {
     /// What to send.
     enum Payload: Equatable {
         case bytes([UInt8])
-        /// Stream these committed entries (indices into ``DiaryStore/entries``) as lines (TCP sync).
-        case entries(Range<Int>)
+        /// Stream the committed entries numbered `after + 1 ... through` as lines (TCP sync).
+        case entries(after: UInt64, through: UInt64)
     }
 
     struct Outgoing: Equatable {
@@ -25,45 +30,82 @@ final class DiaryService {
         var payload: Payload
     }
 
-    /// The most datagrams one plain-text `sync` datagram is answered with.
-    static let maximumPlainReplies = 8
-
-    let store: DiaryStore
-    private(set) var retryCache: RetryCache
-    /// A failed commit inside request handling; the server stops on it.
-    var storageFailure: DiaryError?
-    /// Replies ready to send.
-    var outbox: [Outgoing] = []
-    /// Replies to send once the staged entries are committed.
-    private var awaitingCommit: [Outgoing] = []
-
-    init(store: DiaryStore, retryCacheCapacity: Int = 10_000, retriesPerSource: Int = 8) {
-        self.store = store
-        retryCache = RetryCache(capacity: retryCacheCapacity, perSource: retriesPerSource)
-        // The file keeps each framed append's id: a retry that reaches a restarted server is still answered.
-        for entry in store.entries {
-            guard let id = entry.requestID else { continue }
-            retryCache.insert(RetryCache.Answer(sequence: entry.sequence, time: entry.time),
-                              for: RetryCache.Key(source: entry.address, id: id))
-        }
+    /// An acknowledgement waiting for the commit, and what to say instead if it fails.
+    private enum Waiting {
+        case reply(Outgoing)
+        case acknowledgement(Outgoing, failed: FailedAcknowledgement)
     }
 
+    private struct FailedAcknowledgement {
+        var destination: Destination
+        var framedID: UInt64?
+        var budget: Int
+    }
+
+    /// The most a reply may be, in multiples of its request, before the source's address is validated.
+    static let amplificationLimit = 3
+    /// A plain-text UDP `sync` this long gets a full page (1,400 bytes): ⌈1400 / 3⌉.
+    static let paddedSyncBytes = (DiaryLimits.maximumPageBytes + amplificationLimit - 1) / amplificationLimit
+
+    let store: DiaryStore
+    /// Replies ready to send.
+    var outbox: [Outgoing] = []
+    private var waiting: [Waiting] = []
+    private let validator: AddressValidator
+    private(set) var limiter: AppendLimiter
+    private let clock = ContinuousClock()
+
+    /// - Parameter appendBytesPerSecond: how many bytes of entries each source host may
+    ///   append per second (bursts of twice that); 0 for no limit.
+    init(store: DiaryStore, appendBytesPerSecond: Double = DiaryService.defaultAppendBytesPerSecond) {
+        self.store = store
+        validator = AddressValidator()
+        limiter = AppendLimiter(bytesPerSecond: appendBytesPerSecond)
+    }
+
+    /// What an append costs at least, in bytes of the per-host rate.
+    static let minimumAppendCost = 1024
+
+    /// The default per-host append rate: 4 MiB/s (and at most 4,096 appends a second).
+    static let defaultAppendBytesPerSecond: Double = 4 * 1024 * 1024
+
     /// Whether appends wait for ``commit()``.
-    var hasUncommitted: Bool { !store.staged.isEmpty || !awaitingCommit.isEmpty }
+    var hasUncommitted: Bool { !store.staged.isEmpty || !waiting.isEmpty }
 
     /// Commits the staged entries and releases the replies that waited for them.
     ///
-    /// - Throws: ``DiaryError/storage(_:)`` when the write or `fsync` fails; the
-    ///   waiting replies are then dropped (never acknowledge what is not on disk).
-    func commit() throws(DiaryError) {
+    /// When the write or `fsync` fails, the appends are answered with an error
+    /// that names the call, the file and the errno (never acknowledge what is
+    /// not on disk), and the server goes on serving syncs.
+    func commit() {
+        var failure: DiaryError?
         do {
             try store.commit()
         } catch {
-            awaitingCommit.removeAll()
-            throw error
+            failure = error
+            Console.error("\(error)")
         }
-        outbox.append(contentsOf: awaitingCommit)
-        awaitingCommit.removeAll(keepingCapacity: true)
+        for item in waiting {
+            switch item {
+            case .reply(let outgoing):
+                outbox.append(outgoing)
+            case .acknowledgement(let outgoing, let failed):
+                guard let failure else { outbox.append(outgoing); continue }
+                let reason = "\(failure)"
+                if let id = failed.framedID {
+                    outbox.append(Outgoing(destination: failed.destination,
+                                           payload: .bytes(errorFrame(.serverError, reason, id: id, budget: failed.budget))))
+                } else if let text = Self.fitting(["error \(reason)\n", "error\n", "err"], budget: failed.budget) {
+                    outbox.append(Outgoing(destination: failed.destination, payload: .bytes(Array(text.utf8))))
+                }
+            }
+        }
+        waiting.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends now, or after the appends that came before it.
+    private func emit(_ outgoing: Outgoing) {
+        if waiting.isEmpty { outbox.append(outgoing) } else { waiting.append(.reply(outgoing)) }
     }
 
     /// How an address is written in entries: IPv4-mapped IPv6 addresses (a server
@@ -73,6 +115,28 @@ final class DiaryService {
             return SocketAddress.ipv4(v4, port: port).description
         }
         return address.description
+    }
+
+    /// The host part of a ``display(_:)`` address (what rate limits count by).
+    static func host(ofDisplayed address: String) -> Substring {
+        guard let colon = address.lastIndex(of: ":") else { return Substring(address) }
+        return address[..<colon]
+    }
+
+    /// The first of `options` (longest first) that fits in `budget` bytes, or `nil`.
+    static func fitting(_ options: [String], budget: Int) -> String? {
+        options.first { $0.utf8.count <= budget }
+    }
+
+    /// Why an append of `text` from `address` is refused now, or `nil`.
+    private func refusal(text: String, name: String, address: String) -> String? {
+        let lineBytes = 64 + address.utf8.count + name.utf8.count + text.utf8.count
+        if let problem = store.refusal(forLineOf: lineBytes) { return problem }
+        // Each append costs at least 1 KiB, so a host also gets at most rate / 1 KiB appends (and fsyncs) a second.
+        if !limiter.allow(max(lineBytes, Self.minimumAppendCost), from: String(Self.host(ofDisplayed: address)), now: clock.now) {
+            return "too many appends from \(Self.host(ofDisplayed: address)) (at most \(Int(limiter.bytesPerSecond)) bytes a second); try again later"
+        }
+        return nil
     }
 
     // MARK: - Datagrams
@@ -86,8 +150,16 @@ final class DiaryService {
         }
     }
 
+    private func errorFrame(_ code: ErrorCode, _ message: String, id: UInt64, budget: Int) -> [UInt8] {
+        // The frame is 15 bytes and the message; cut the message (at a character) to fit the budget.
+        var text = Substring(message)
+        while 15 + text.utf8.count > max(budget, 15), !text.isEmpty { text = text.dropLast() }
+        return WireFormat.encode(ResponseFrame(id: id, response: .error(code, String(text))))
+    }
+
     private func handleFrame<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from source: SocketAddress) {
         let destination = Destination.datagram(source)
+        let budget = Self.amplificationLimit * bytes.count
         let frame: RequestFrame
         do {
             frame = try WireFormat.decodeRequest(bytes)
@@ -95,53 +167,77 @@ final class DiaryService {
             // Answer only what carries a request id; drop the rest silently.
             guard let header = try? WireFormat.decodeHeader(bytes) else { return }
             let code: ErrorCode = if case .unsupportedVersion = error { .unsupportedVersion } else { .badRequest }
-            send(.error(code, error.description), id: header.id, to: destination)
+            emit(Outgoing(destination: destination, payload: .bytes(errorFrame(code, error.description, id: header.id, budget: budget))))
             return
         }
+        let address = Self.display(source)
         switch frame.request {
         case .append(let name, let text):
-            let address = Self.display(source)
-            let key = RetryCache.Key(source: address, id: frame.id)
-            if let answer = retryCache.answer(for: key) {
+            if let answer = store.answer(forRequestID: frame.id, from: address) {
                 let reply = Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
                     ResponseFrame(id: frame.id, response: .appended(sequence: answer.sequence, time: answer.time)))))
-                if answer.sequence > (store.entries.last?.sequence ?? 0) { awaitingCommit.append(reply) } else { outbox.append(reply) }
+                if answer.sequence > store.lastCommittedSequence {
+                    waiting.append(.acknowledgement(reply, failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget)))
+                } else {
+                    emit(reply)
+                }
                 return
             }
             if let problem = DiaryLimits.problem(withName: name) {
-                send(.error(.invalidName, problem), id: frame.id, to: destination)
+                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.invalidName, problem, id: frame.id, budget: budget))))
                 return
             }
             if let problem = DiaryLimits.problem(withText: text) {
                 let code: ErrorCode = text.utf8.count > DiaryLimits.maximumTextBytes ? .entryTooLong : .invalidText
-                send(.error(code, problem), id: frame.id, to: destination)
+                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(code, problem, id: frame.id, budget: budget))))
+                return
+            }
+            if let problem = refusal(text: text, name: name, address: address) {
+                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.refused, problem, id: frame.id, budget: budget))))
                 return
             }
             let entry = store.stage(address: address, name: name, text: text, requestID: frame.id)
-            retryCache.insert(RetryCache.Answer(sequence: entry.sequence, time: entry.time), for: key)
-            awaitingCommit.append(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
-                ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time))))))
-        case .sync(let from, let offset):
-            let page = makePage(from: SyncCursor(sequence: from, offset: offset), clientAddress: Self.display(source))
-            send(.page(page), id: frame.id, to: destination)
+            let reply = Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
+                ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time)))))
+            waiting.append(.acknowledgement(reply, failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget)))
+        case .sync(let from, let offset, let token):
+            guard validator.isValid(token, for: address) else {
+                // Not yet shown to receive at this address: a small retry frame, well under 3× the request.
+                emit(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
+                    ResponseFrame(id: frame.id, response: .retry(token: validator.token(for: address)))))))
+                return
+            }
+            do {
+                let page = try makePage(from: SyncCursor(sequence: from, offset: offset), clientAddress: address)
+                emit(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(ResponseFrame(id: frame.id, response: .page(page))))))
+            } catch {
+                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.serverError, "\(error)", id: frame.id, budget: DiaryLimits.maximumPageBytes))))
+            }
         }
     }
 
-    private func send(_ response: ResponseFrame.Response, id: UInt64, to destination: Destination) {
-        outbox.append(Outgoing(destination: destination,
-                               payload: .bytes(WireFormat.encode(ResponseFrame(id: id, response: response)))))
+    /// A token the framed sync from `address` may carry (what a `retry` frame hands out).
+    func token(for address: SocketAddress) -> [UInt8] {
+        validator.token(for: Self.display(address))
     }
 
     /// One sync page of at most ``DiaryLimits/maximumPageBytes`` bytes, from `cursor`.
-    func makePage(from cursor: SyncCursor, clientAddress: String) -> SyncPage {
-        let entries = store.entries
+    func makePage(from cursor: SyncCursor, clientAddress: String) throws(DiaryError) -> SyncPage {
+        let count = store.count
         var index = store.index(ofFirstFrom: cursor.sequence)
-        var offset = index < entries.count && entries[index].sequence == cursor.sequence ? Int(cursor.offset) : 0
+        // One pread for the entries a page can hold (each takes at least a chunk header).
+        var batch = try store.entries(from: index, limit: 2 * DiaryLimits.maximumPageBytes, maximumCount: 24)
+        var batchStart = index
+        var offset = batch.first?.sequence == cursor.sequence ? Int(cursor.offset) : 0
         var used = WireFormat.pageHeaderSize(clientAddress: clientAddress)
         var chunks: [EntryChunk] = []
         var next = cursor
-        while index < entries.count {
-            let entry = entries[index]
+        while index < count {
+            if index - batchStart >= batch.count {
+                batch = try store.entries(from: index, limit: 2 * DiaryLimits.maximumPageBytes, maximumCount: 24)
+                batchStart = index
+            }
+            let entry = batch[index - batchStart]
             let text = entry.text.utf8
             if offset >= text.count { offset = 0 }   // A cursor past the text's end starts the entry over.
             let room = DiaryLimits.maximumPageBytes - used - WireFormat.chunkHeaderSize(address: entry.address, name: entry.name)
@@ -161,18 +257,19 @@ final class DiaryService {
             index += 1
             offset = 0
         }
-        if chunks.isEmpty, let last = entries.last, cursor.sequence > last.sequence + 1 {
-            next = SyncCursor(sequence: last.sequence + 1, offset: 0)
+        let last = store.lastCommittedSequence
+        if chunks.isEmpty, count > 0, cursor.sequence > last + 1 {
+            next = SyncCursor(sequence: last + 1, offset: 0)
         }
-        let complete = next.offset == 0 && store.index(ofFirstFrom: next.sequence) >= entries.count
-        return SyncPage(lastSequence: entries.last?.sequence ?? 0, clientAddress: clientAddress,
-                        isComplete: complete, next: next, chunks: chunks)
+        let complete = next.offset == 0 && store.index(ofFirstFrom: next.sequence) >= count
+        return SyncPage(lastSequence: last, clientAddress: clientAddress, isComplete: complete, next: next, chunks: chunks)
     }
 
     // MARK: - Plain text
 
     private func handlePlainDatagram<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from source: SocketAddress) {
         let destination = Destination.datagram(source)
+        let budget = min(DiaryLimits.maximumPageBytes, Self.amplificationLimit * bytes.count)
         // Trim one "\n" or "\r\n" as bytes ("\r\n" is a single Character in Swift).
         var end = bytes.endIndex
         if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\n") {
@@ -180,18 +277,19 @@ final class DiaryService {
             if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
         }
         guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
-            reply("error the text is not valid UTF-8\n", to: destination)
+            reply(["error the text is not valid UTF-8\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         let line = Substring(text)
         if let after = Self.syncCommand(line) {
-            plainSync(after: after, to: destination)
+            plainSync(after: after, to: destination, budget: budget)
         } else {
-            plainAppend(String(line), address: Self.display(source), to: destination)
+            plainAppend(String(line), address: Self.display(source), to: destination, budget: budget)
         }
     }
 
     /// `sync`, `r`, `sync N`, `r N` → N (0 without one); `nil` for anything else.
+    /// Spaces around the words are ignored (a padded request is still a sync).
     static func syncCommand(_ line: Substring) -> UInt64? {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
         guard let command = words.first, command == "sync" || command == "r" else { return nil }
@@ -200,51 +298,66 @@ final class DiaryService {
         return nil
     }
 
-    private func plainAppend(_ text: String, address: String, to destination: Destination) {
+    private func plainAppend(_ text: String, address: String, to destination: Destination, budget: Int) {
         if let problem = DiaryLimits.problem(withText: text) {
-            reply("error \(problem)\n", to: destination)
+            reply(["error \(problem)\n", "error\n", "err"], to: destination, budget: budget)
+            return
+        }
+        if let problem = refusal(text: text, name: "", address: address) {
+            reply(["error \(problem)\n", "error refused\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         let entry = store.stage(address: address, name: "", text: text)
-        awaitingCommit.append(Outgoing(destination: destination, payload: .bytes(Array("ok \(entry.sequence)\n".utf8))))
+        guard let answer = Self.fitting(["ok \(entry.sequence)\n", "ok\n", "ok"], budget: budget) else { return }
+        waiting.append(.acknowledgement(Outgoing(destination: destination, payload: .bytes(Array(answer.utf8))),
+                                        failed: FailedAcknowledgement(destination: destination, framedID: nil, budget: budget)))
     }
 
-    /// Entries after `after` as text lines, in at most ``maximumPlainReplies`` datagrams
-    /// of at most ``DiaryLimits/maximumPageBytes`` (an entry longer than that goes alone).
-    /// When they do not all fit, the last datagram ends with `more <seq>`: send `sync <seq>` next.
-    private func plainSync(after: UInt64, to destination: Destination) {
-        let entries = store.entries
-        var index = after == .max ? entries.count : store.index(ofFirstFrom: after + 1)
-        guard index < entries.count else {
-            reply("none\n", to: destination)
+    /// Entries after `after` as text lines, in one datagram of at most `budget` bytes.
+    /// When they do not all fit, it ends with `more <seq>`: send `sync <seq>` next.
+    /// When not even one fits, it says how to ask for more: pad the request, or use TCP.
+    private func plainSync(after: UInt64, to destination: Destination, budget: Int) {
+        let count = store.count
+        var index = after == .max ? count : store.index(ofFirstFrom: after + 1)
+        guard index < count else {
+            reply(["none\n", "none"], to: destination, budget: budget)
             return
         }
-        var datagrams = 0
-        var current: [UInt8] = []
-        while index < entries.count {
-            var line: [UInt8] = []
-            entries[index].appendLine(to: &line)
-            let isLast = datagrams == Self.maximumPlainReplies - 1
-            // The last datagram keeps room for the `more <seq>` line.
-            let budget = DiaryLimits.maximumPageBytes - (isLast ? 32 : 0)
-            if !current.isEmpty, current.count + line.count > budget {
-                if isLast { break }
-                outbox.append(Outgoing(destination: destination, payload: .bytes(current)))
-                datagrams += 1
-                current = []
-                continue
+        var reply: [UInt8] = []
+        var line: [UInt8] = []
+        var lastSequence = after
+        do {
+            while index < count {
+                line.removeAll(keepingCapacity: true)
+                _ = try store.appendLines(of: index..<(index + 1), to: &line, limit: 0)
+                let sequence = lastSequenceOf(line) ?? lastSequence
+                let moreRoom = index + 1 < count ? "more \(sequence)\n".utf8.count : 0
+                guard reply.count + line.count + moreRoom <= budget else { break }
+                reply += line
+                lastSequence = sequence
+                index += 1
             }
-            current += line
-            index += 1
+        } catch {
+            self.reply(["error \(error)\n", "error\n", "err"], to: destination, budget: budget)
+            return
         }
-        if index < entries.count {
-            current += Array("more \(entries[index - 1].sequence)\n".utf8)
+        if reply.isEmpty {
+            self.reply(["more \(after): pad this request to \(Self.paddedSyncBytes) bytes with spaces for a page, or sync over TCP\n",
+                        "pad to \(Self.paddedSyncBytes) bytes or use TCP\n", "use TCP\n", "TCP"], to: destination, budget: budget)
+            return
         }
-        outbox.append(Outgoing(destination: destination, payload: .bytes(current)))
+        if index < count { reply += Array("more \(lastSequence)\n".utf8) }
+        emit(Outgoing(destination: destination, payload: .bytes(reply)))
     }
 
-    private func reply(_ text: String, to destination: Destination) {
-        outbox.append(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
+    /// The sequence number a sync line starts with.
+    private func lastSequenceOf(_ line: [UInt8]) -> UInt64? {
+        UInt64(String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self))
+    }
+
+    private func reply(_ options: [String], to destination: Destination, budget: Int) {
+        guard let text = Self.fitting(options, budget: budget) else { return }
+        emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
     }
 
     // MARK: - TCP lines
@@ -252,29 +365,22 @@ final class DiaryService {
     /// Handles one line (without its newline) from TCP connection `connection` whose peer is `peer`.
     ///
     /// `sync` / `r` (optionally with a sequence number to start after) streams the
-    /// diary; any other line is a new entry, answered `ok <seq>` once on disk.
+    /// diary as it is now, after the connection's earlier replies; any other line
+    /// is a new entry, answered `ok <seq>` once on disk.
     func handleLine<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes, connection: Int, peer: SocketAddress) {
         let destination = Destination.stream(connection)
         var end = bytes.endIndex
         if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
         guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
-            reply("error the text is not valid UTF-8\n", to: destination)
+            reply(["error the text is not valid UTF-8\n"], to: destination, budget: .max)
             return
         }
         let line = Substring(text)
         if let after = Self.syncCommand(line) {
-            // Keep the connection's replies in order: what it appended comes first.
-            if hasUncommitted {
-                do { try commit() } catch {
-                    storageFailure = error
-                    return
-                }
-            }
-            // A snapshot: the entries there are now, streamed in order with the connection's other replies.
-            let index = after == .max ? store.entries.count : store.index(ofFirstFrom: after + 1)
-            outbox.append(Outgoing(destination: destination, payload: .entries(index..<store.entries.count)))
+            // Everything staged so far, once committed: it follows the connection's earlier "ok"s.
+            emit(Outgoing(destination: destination, payload: .entries(after: after, through: store.lastSequence)))
         } else {
-            plainAppend(String(line), address: Self.display(peer), to: destination)
+            plainAppend(String(line), address: Self.display(peer), to: destination, budget: .max)
         }
     }
 }

@@ -92,8 +92,23 @@ extension DiaryEntry {
         self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text, requestID: requestID)
     }
 
+    /// Whether `scalar` is written escaped: everything a common line reader takes
+    /// as a line break or a control (C0, DEL, C1 incl. NEL U+0085, U+2028, U+2029),
+    /// and the bidirectional controls that reorder what a terminal shows
+    /// (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), and the BOM U+FEFF.
+    static func needsEscaping(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// The text with `\\`, `\n`, `\r`, `\t`, `\xHH` (other ASCII controls) and
+    /// `\u{HHHH}` (the non-ASCII scalars of ``needsEscaping(_:)``) escaped: one line,
+    /// and nothing in it a terminal or editor would take as a line break or reordering.
     static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) else { return text }
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\\") }) else { return text }
+        guard text.unicodeScalars.contains(where: { $0 == "\\" || needsEscaping($0) }) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
@@ -102,9 +117,11 @@ extension DiaryEntry {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where scalar.value < 0x80 && needsEscaping(scalar):
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 result += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            case _ where needsEscaping(scalar):
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -112,7 +129,7 @@ extension DiaryEntry {
     }
 
     static func unescape(_ text: Substring) -> String? {
-        guard text.contains("\\") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }   // bytes: no grapheme breaking
         var result = ""
         var scalars = text.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {
@@ -126,6 +143,15 @@ extension DiaryEntry {
                 guard let high = scalars.next(), let low = scalars.next(),
                       let value = UInt8(String(high) + String(low), radix: 16), value < 0x80 else { return nil }
                 result.unicodeScalars.append(Unicode.Scalar(value))
+            case "u":
+                guard scalars.next() == "{" else { return nil }
+                var hex = ""
+                while let digit = scalars.next(), digit != "}" {
+                    hex.unicodeScalars.append(digit)
+                    guard hex.utf8.count <= 6 else { return nil }
+                }
+                guard let value = UInt32(hex, radix: 16), let decoded = Unicode.Scalar(value) else { return nil }
+                result.unicodeScalars.append(decoded)
             default: return nil
             }
         }

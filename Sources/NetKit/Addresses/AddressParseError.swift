@@ -85,6 +85,10 @@ extension AddressParseError {
         case zoneOutOfRange
         /// The zone names no network interface of this machine (`if_nametoindex(3)` failed).
         case unknownInterface
+        /// The zone's interface could not be looked up: glibc's `if_nametoindex(3)`
+        /// needs a free file descriptor, and there was none (`EMFILE`, `ENFILE`).
+        /// A name looked up successfully before is still answered.
+        case interfaceLookupFailed(Errno)
         /// A socket address has no `:port` after its IP address.
         case missingPort
         /// A port is not a decimal number from 0 to 65535 without leading zeros.
@@ -111,6 +115,7 @@ extension AddressParseError {
             case .emptyZone: "an empty zone after \"%\""
             case .zoneOutOfRange: "a zone number larger than 4294967295"
             case .unknownInterface: "no network interface of that name"
+            case .interfaceLookupFailed(let error): "the interface could not be looked up: \(error)"
             case .missingPort: "no \":port\""
             case .invalidPort: "a port that is not a number from 0 to 65535"
             case .missingBracket: "an IPv6 address needs brackets, as in \"[::1]:80\""

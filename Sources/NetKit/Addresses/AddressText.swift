@@ -160,13 +160,16 @@ enum AddressText {
         if index == end { return UInt32(number) }
         // A name: it fits IF_NAMESIZE with its NUL, holds no NUL, and names an interface.
         let length = end &- start
-        guard length < Resolver.interfaceNameSize,
+        guard length < ResolverCalls.interfaceNameSize,
               !UnsafeBufferPointer(rebasing: bytes[start..<end]).contains(0)
         else { throw AddressParseFailure(.unknownInterface, at: start) }
         // At most 15 bytes: a small String, so no heap allocation.
         let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         do {
             return try Resolver.interfaceIndex(named: name)
+        } catch let error where error.errno == .tooManyOpenFiles || error.errno == Errno(rawValue: ENFILE) {
+            // glibc needs a descriptor to look a name up: say so, not "unknown".
+            throw AddressParseFailure(.interfaceLookupFailed(error.errno ?? .tooManyOpenFiles), at: start)
         } catch {
             throw AddressParseFailure(.unknownInterface, at: start)
         }
@@ -343,15 +346,9 @@ enum AddressText {
     /// else the number. Returns the number of bytes written (at most 16).
     static func writeZone(_ scopeID: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
         out[0] = percent
-        let length = (out + 1).withMemoryRebound(to: CChar.self, capacity: Resolver.interfaceNameSize) { name in
-            do throws(Errno) {
-                _ = try nonNilOrErrno { system_if_indextoname(CUnsignedInt(scopeID), name) }
-            } catch {
-                return 0  // no such interface (any more): print the number
-            }
-            var length = 0
-            while length < Resolver.interfaceNameSize && name[length] != 0 { length &+= 1 }
-            return length
+        // No such interface (any more): length 0, and the number is printed.
+        let length = (out + 1).withMemoryRebound(to: CChar.self, capacity: ResolverCalls.interfaceNameSize) { name in
+            ResolverCalls.interfaceName(index: scopeID, into: name)
         }
         if length > 0 { return 1 &+ length }
         return 1 &+ writeDecimal(scopeID, to: out + 1)

@@ -1,3 +1,6 @@
+// `@inlinable`: generic over the integer type and the byte collection; inlined
+// and specialized in the caller, a read is a bounds check, a load and a byte swap.
+
 /// Reads fixed-width integers in network byte order (big-endian) from the front
 /// of a byte collection, without copying it.
 ///

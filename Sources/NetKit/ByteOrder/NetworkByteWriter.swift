@@ -1,3 +1,6 @@
+// `@inlinable`: generic over the integer type; inlined and specialized in the
+// caller, a write is a store and a byte swap rather than a generic call per field.
+
 /// Appends fixed-width integers in network byte order (big-endian) to a growing
 /// byte array.
 ///

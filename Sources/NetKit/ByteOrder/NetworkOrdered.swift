@@ -1,3 +1,6 @@
+// `@inlinable`: one byte swap each; a call across the module boundary would cost
+// more than the work.
+
 /// An unsigned integer kept in network byte order (big-endian), so it cannot be
 /// mixed up with a host-order value by accident.
 ///

@@ -4,7 +4,7 @@ import CNetKitShims
 /// from a receive, or given to a send.
 ///
 /// ```swift
-/// try socket.setOption(.receivePacketInfo, true)
+/// try socket.setOption(.ipv4ReceivePacketInfo, true)
 /// let message = try socket.receiveMessage(into: buffer)
 /// if let info = message.control.packetInfo {
 ///     // Reply from the address the datagram was sent to.

@@ -3,7 +3,7 @@ import CNetKitShims
 /// A reusable set of datagram slots for receiving or sending many datagrams per system call.
 ///
 /// ```swift
-/// var batch = DatagramBatch(capacity: 32, bufferSize: 2048)
+/// var batch = try DatagramBatch(capacity: 32, bufferSize: 2048)
 /// let received = try socket.receive(into: &batch)      // recvmmsg
 /// for index in 0..<received {
 ///     let sender = batch.sender(at: index)
@@ -45,61 +45,31 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
     /// - Parameters:
     ///   - capacity: the most datagrams per call, at least 1 (Linux caps one call at 1024).
     ///   - bufferSize: bytes per slot, at least 1; 65535 holds any UDP datagram (or a GRO super-datagram).
-    public init(capacity: Int, bufferSize: Int) {
+    /// - Throws: ``SocketError`` with `invalidArgument` when `capacity × bufferSize`
+    ///   bytes cannot be counted in an `Int`, or `.noMemory` when the allocation fails.
+    public init(capacity: Int, bufferSize: Int) throws(SocketError) {
         let capacity = Swift.max(1, Swift.min(capacity, 1024))
         let bufferSize = Swift.max(1, bufferSize)
+        let slots = try Self.allocateSlots(capacity: capacity, bufferSize: bufferSize)
         self.capacity = capacity
         self.bufferSize = bufferSize
-        messages = .allocate(capacity: capacity)
-        vectors = .allocate(capacity: capacity)
-        addresses = .allocate(capacity: capacity)
-        buffers = .allocate(byteCount: capacity * bufferSize, alignment: 16)
-        controls = .allocate(byteCount: capacity * Self.slotControlSize, alignment: 16)
-        controls.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * Self.slotControlSize)
-        addresses.initialize(repeating: sockaddr_storage(), count: capacity)
-        buffers.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * bufferSize)
-        for index in 0..<capacity {
-            vectors[index] = iovec(iov_base: buffers + index * bufferSize, iov_len: bufferSize)
-            var header = msghdr()
-            header.msg_name = UnsafeMutableRawPointer(addresses + index)
-            header.msg_namelen = 0
-            header.msg_iov = vectors + index
-            header.msg_iovlen = 1
-            messages[index] = cnk_mmsghdr(msg_hdr: header, msg_len: 0)
-        }
+        messages = slots.messages
+        vectors = slots.vectors
+        addresses = slots.addresses
+        buffers = slots.buffers
+        controls = slots.controls
     }
 
     deinit {
-        messages.deallocate()
-        vectors.deallocate()
-        addresses.deallocate()
-        buffers.deallocate()
-        controls.deallocate()
+        Self.freeSlots(messages: messages, vectors: vectors, addresses: addresses, buffers: buffers, controls: controls)
     }
 
     // MARK: - Reading slots
 
-    /// The full length of the datagram in slot `index`; larger than ``count(at:)`` when it was truncated.
-    ///
-    /// - Precondition: `index < count`.
-    @inlinable
-    public func length(at index: Int) -> Int {
-        precondition(index >= 0 && index < count, "DatagramBatch index out of range")
-        return _length(index)
-    }
-
-    /// The number of bytes of slot `index` held in its buffer.
-    ///
-    /// - Precondition: `index < count`.
-    @inlinable
-    public func count(at index: Int) -> Int {
-        Swift.min(length(at: index), bufferSize)
-    }
-
     /// Whether the datagram in slot `index` was longer than ``bufferSize`` and cut.
     /// The corresponding C flag is `MSG_TRUNC`.
     public func isTruncated(at index: Int) -> Bool {
-        length(at: index) > bufferSize || messages[index].msg_hdr.msg_flags & CInt(MSG_TRUNC) != 0
+        length(at: index) > bufferSize || slotWasTruncated(index)
     }
 
     /// The address of slot `index`: the sender after a receive, the destination when staged for sending.
@@ -108,21 +78,8 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
     /// `nil` when there is none (a connected send, or an unnamed Unix-domain sender).
     public func sender(at index: Int) -> SocketAddress? {
         precondition(index >= 0 && index < count, "DatagramBatch index out of range")
-        let header = messages[index].msg_hdr
-        guard header.msg_name != nil else { return nil }
-        let address = UnsafeRawPointer(addresses + index).assumingMemoryBound(to: sockaddr.self)
-        return SocketAddress.decodeFast(address, length: header.msg_namelen)
+        return slotAddress(index)
     }
-
-    /// Lends the bytes of slot `index` (its first ``count(at:)`` bytes).
-    @inlinable
-    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        let bytes = count(at: index)
-        return try body(UnsafeRawBufferPointer(start: _buffer(index), count: bytes))
-    }
-
-    @inlinable
-    func _length(_ index: Int) -> Int { Int(messages[index].msg_len) }
 
     @usableFromInline
     func _buffer(_ index: Int) -> UnsafeMutableRawPointer { buffers + index * bufferSize }
@@ -162,12 +119,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
     @discardableResult
     public mutating func append(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, segmentSize: Int) -> Bool {
         guard append(bytes, to: address) else { return false }
-        let index = count - 1
-        var writer = ControlMessageWriter(
-            UnsafeMutableRawBufferPointer(start: controls + index * Self.slotControlSize, count: Self.slotControlSize))
-        writer.append(level: CNK_IPPROTO_UDP, type: CNK_UDP_SEGMENT, value: UInt16(clamping: segmentSize))
-        messages[index].msg_hdr.msg_control = controls + index * Self.slotControlSize
-        messages[index].msg_hdr.msg_controllen = .init(writer.used)
+        setSegmentSize(segmentSize, slot: count - 1)
         return true
     }
     #endif
@@ -187,44 +139,7 @@ public struct DatagramBatch: ~Copyable, @unchecked Sendable {
         return true
     }
 
-    private mutating func stage(_ index: Int, length: Int, to address: SocketAddress?) {
-        readyForReceive = false
-        vectors[index].iov_len = length
-        messages[index].msg_len = CUnsignedInt(length)
-        messages[index].msg_hdr.msg_flags = 0
-        messages[index].msg_hdr.msg_control = nil
-        messages[index].msg_hdr.msg_controllen = 0
-        if let address {
-            messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
-            messages[index].msg_hdr.msg_namelen = address.encode(into: addresses + index)
-        } else {
-            messages[index].msg_hdr.msg_name = nil
-            messages[index].msg_hdr.msg_namelen = 0
-        }
-    }
-
-    // MARK: - Used by the socket calls
-
-    /// Resets slots for a receive: full-size buffers, room for any address, no control data.
-    @inline(__always)
-    mutating func prepareForReceive() {
-        // The kernel changes only the slots it filled: after a receive, reset those.
-        let dirty = readyForReceive ? count : capacity
-        readyForReceive = true
-        count = 0
-        let storageSize = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        for index in 0..<dirty {
-            vectors[index].iov_len = bufferSize
-            messages[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
-            messages[index].msg_hdr.msg_namelen = storageSize
-            messages[index].msg_hdr.msg_flags = 0
-            messages[index].msg_hdr.msg_control = nil
-            messages[index].msg_hdr.msg_controllen = 0
-            messages[index].msg_len = 0
-        }
-    }
-
-    /// Records how many slots a receive filled.
+    /// Records how many slots a receive filled (`count` is settable only in this file).
     @inline(__always)
     mutating func setReceived(_ received: Int) {
         count = received

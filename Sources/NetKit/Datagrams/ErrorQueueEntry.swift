@@ -1,7 +1,7 @@
-/// An error the kernel queued for a socket, read with ``DatagramSocket/receiveError(into:)``:
+/// An error the kernel queued for a socket, read with ``DatagramSocket/tryReceiveError(into:)``:
 /// typically an ICMP message about a datagram this socket sent.
 ///
-/// With ``SocketOption/receiveErrors`` (IPv4) or ``SocketOption/receiveErrorsIPv6``
+/// With ``SocketOption/ipv4ReceiveErrors`` (IPv4) or ``SocketOption/ipv6ReceiveErrors``
 /// switched on, an unconnected UDP client learns "port unreachable" from the
 /// error queue instead of waiting for a timeout. The corresponding C type is
 /// `struct sock_extended_err`, read from `MSG_ERRQUEUE` (Linux).

@@ -21,10 +21,7 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
 
     /// The system's message for this error, as `strerror` gives it.
     public var message: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        // The XSI strerror_r: fills the buffer, returns 0 on success.
-        guard strerror_r(rawValue, &buffer, buffer.count) == 0 else { return "Unknown error \(rawValue)" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        errorMessage(rawValue) ?? "Unknown error \(rawValue)"
     }
 
     /// The C name of the constant, such as `EADDRINUSE`, when NetKit knows it.

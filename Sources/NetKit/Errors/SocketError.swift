@@ -44,8 +44,13 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Whether this is a timeout (`.timedOut`): a receive or send timeout passed, or a connect timed out.
     ///
-    /// Blocking NetKit calls report the `EAGAIN` a socket timeout produces as `.timedOut`.
+    /// Blocking NetKit calls report the `EAGAIN` that an expired ``SocketOption/receiveTimeout``
+    /// or ``SocketOption/sendTimeout`` produces on a blocking socket as `.timedOut`.
     public var isTimeout: Bool { errno == .timedOut }
+
+    /// Whether the call would have had to wait (`.wouldBlock`): a blocking-style call on a
+    /// non-blocking socket, or with ``MessageFlags/dontWait``. The `try` calls return `nil` instead.
+    public var isWouldBlock: Bool { errno == .wouldBlock }
 
     /// One line such as `bind(127.0.0.1:9999) failed: Address already in use (EADDRINUSE)`.
     public var description: String {
@@ -146,6 +151,10 @@ extension SocketError {
         public static let getProtocolEntry = Operation(rawValue: "getprotobyname")
         /// `inet_pton(3)`: parsing an address from text.
         public static let parseAddress = Operation(rawValue: "inet_pton")
+        /// `unlink(2)`: removing a Unix socket file.
+        public static let unlink = Operation(rawValue: "unlink")
+        /// `calloc(3)`: allocating a ``DatagramBatch``.
+        public static let allocate = Operation(rawValue: "calloc")
         /// `if_nametoindex(3)`.
         public static let interfaceIndex = Operation(rawValue: "if_nametoindex")
     }

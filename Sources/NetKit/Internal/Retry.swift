@@ -24,17 +24,62 @@ func withoutRetrying<R: FixedWidthInteger>(_ call: () -> R) throws(Errno) -> R {
     throw Errno.current
 }
 
-/// Runs a system call through ``retryingOnInterrupt(_:)`` and turns a failure
-/// into a ``SocketError`` naming the operation and, where given, the address.
+/// The one error funnel: runs a system call through ``retryingOnInterrupt(_:)``
+/// and turns a failure into a ``SocketError`` naming the operation and, where
+/// given, the address.
+///
+/// A call meant to wait passes `waitingOn:` its descriptor (and the `flags` it
+/// used): its "would block" is then told apart from a socket timeout (see
+/// ``refiningWouldBlock(_:descriptor:flags:)``), on the error path only.
 @inline(__always)
 func syscall<R: FixedWidthInteger>(
-    _ operation: SocketError.Operation, address: SocketAddress? = nil, _ call: () -> R
+    _ operation: SocketError.Operation, address: SocketAddress? = nil, waitingOn descriptor: CInt = -1, flags: CInt = 0,
+    _ call: () -> R
 ) throws(SocketError) -> R {
     do {
         return try retryingOnInterrupt(call)
     } catch {
-        throw SocketError(operation, errno: error, address: address)
+        // Built out of line: the hot path keeps a small frame and no error code, and
+        // catches only the 4-byte `Errno`. Without an address nothing is passed: a
+        // `nil` `SocketAddress?` would be a 115-byte value built on the stack on every call.
+        guard let address else { throw callFailure(operation, error, descriptor: descriptor, flags: flags) }
+        throw callFailure(operation, error, address: address, descriptor: descriptor, flags: flags)
     }
+}
+
+/// A call meant to wait: ``syscall(_:address:waitingOn:flags:_:)`` with its descriptor.
+@inline(__always)
+func blockingSyscall<R: FixedWidthInteger>(
+    _ operation: SocketError.Operation, descriptor: CInt, flags: CInt = 0, _ call: () -> R
+) throws(SocketError) -> R {
+    try syscall(operation, waitingOn: descriptor, flags: flags, call)
+}
+
+/// The error for a failed call.
+@usableFromInline
+@inline(never)
+func callFailure(_ operation: SocketError.Operation, _ error: Errno, descriptor: CInt, flags: CInt) -> SocketError {
+    SocketError(operation, errno: refiningWouldBlock(error, descriptor: descriptor, flags: flags))
+}
+
+/// The error for a failed call on `address`.
+@usableFromInline
+@inline(never)
+func callFailure(
+    _ operation: SocketError.Operation, _ error: Errno, address: SocketAddress, descriptor: CInt, flags: CInt
+) -> SocketError {
+    SocketError(operation, errno: refiningWouldBlock(error, descriptor: descriptor, flags: flags), address: address)
+}
+
+/// "Would block" from a call that was meant to wait (`descriptor` is not -1): a
+/// send or receive timeout (`SO_SNDTIMEO`/`SO_RCVTIMEO`) expired on a blocking
+/// socket, which is `.timedOut`; with `MSG_DONTWAIT` or on a non-blocking socket it
+/// stays `.wouldBlock`. Other errors pass through.
+func refiningWouldBlock(_ error: Errno, descriptor: CInt, flags: CInt) -> Errno {
+    guard error == .wouldBlock, descriptor != -1, flags & CInt(MSG_DONTWAIT) == 0 else { return error }
+    let status = system_fcntl(descriptor, F_GETFL, 0)
+    guard status != -1, status & O_NONBLOCK == 0 else { return error }
+    return .timedOut
 }
 
 /// The result of a non-blocking call: a value, or "would block" as a value

@@ -34,6 +34,16 @@ extension SocketAddress {
         return SocketAddress(unsafeSockaddr: address, length: length)
     }
 
+    /// ``decodeFast(_:length:)`` for the inlined hot path (DatagramSocket+HotPaths.swift).
+    @inlinable
+    static func decodeInline(_ address: UnsafePointer<sockaddr>, length: socklen_t) -> SocketAddress? {
+        if length == socklen_t(MemoryLayout<sockaddr_in>.size), CInt(address.pointee.sa_family) == AF_INET {
+            let sin = UnsafeRawPointer(address).load(as: sockaddr_in.self)
+            return .ipv4(IPv4Address(UInt32(bigEndian: sin.sin_addr.s_addr)), port: UInt16(bigEndian: sin.sin_port))
+        }
+        return length == 0 ? nil : SocketAddress(unsafeSockaddr: address, length: length)
+    }
+
     /// Writes the address into `storage` (which must hold a `sockaddr_storage`)
     /// and returns the length used.
     @inline(__always)

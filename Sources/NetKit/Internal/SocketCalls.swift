@@ -3,17 +3,67 @@ import CNetKitShims
 // The operations every socket kind shares, written once over a raw descriptor.
 // The public socket types own the descriptor and forward here.
 
+@usableFromInline
 enum SocketCalls {
     /// `socket(2)`, close-on-exec, and no SIGPIPE on Darwin.
     static func open(family: AddressFamily, type: CInt, protocol proto: CInt) throws(SocketError) -> CInt {
         let fd = try syscall(.socket) { system_socket(family.rawValue, type | CNK_SOCK_CLOEXEC, proto) }
         #if !os(Linux)
-        // Darwin has no SOCK_CLOEXEC or MSG_NOSIGNAL: set both per socket.
-        _ = system_fcntl(fd, F_SETFD, FD_CLOEXEC)
-        var one: CInt = 1
-        _ = system_setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<CInt>.size))
+        try makeSafe(fd)
         #endif
         return fd
+    }
+
+    #if !os(Linux)
+    /// Darwin has no `SOCK_CLOEXEC` or `MSG_NOSIGNAL`: sets `FD_CLOEXEC` and
+    /// `SO_NOSIGPIPE` on a new descriptor, closing it when either fails (a socket
+    /// that could kill the process with SIGPIPE must not be handed out).
+    static func makeSafe(_ fd: CInt) throws(SocketError) {
+        do {
+            _ = try syscall(.fcntl) { system_fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            try setRawOption(fd: fd, level: SOL_SOCKET, name: SO_NOSIGPIPE, CInt(1))
+        } catch {
+            _ = system_close(fd)
+            throw error
+        }
+    }
+    #endif
+
+    /// `accept4(2)` with `SOCK_CLOEXEC` (`accept` + ``makeSafe(_:)`` on Darwin),
+    /// waiting for a connection: the new descriptor and the peer's address.
+    static func accept(_ fd: CInt) throws(SocketError) -> (CInt, SocketAddress) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let accepted = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt in
+            let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
+            return try blockingSyscall(.accept, descriptor: fd) { system_accept(fd, address, &length) }
+        }
+        return try adoptAccepted(accepted, storage, length)
+    }
+
+    /// `accept` on a listener that has a connection waiting or is non-blocking:
+    /// `nil` when none is waiting.
+    static func tryAccept(_ fd: CInt) throws(SocketError) -> (CInt, SocketAddress)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let accepted = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
+            let address = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr.self)
+            return try nonBlockingSyscall(.accept) { system_accept(fd, address, &length) }
+        }
+        guard let accepted else { return nil }
+        return try adoptAccepted(accepted, storage, length)
+    }
+
+    /// Makes an accepted descriptor safe (Darwin) and decodes the peer.
+    private static func adoptAccepted(
+        _ accepted: CInt, _ storage: sockaddr_storage, _ length: socklen_t
+    ) throws(SocketError) -> (CInt, SocketAddress) {
+        #if !os(Linux)
+        try makeSafe(accepted)
+        #endif
+        // An unnamed Unix-domain peer has an empty name.
+        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
+        return (accepted, peer)
     }
 
     /// `socketpair(2)`: two connected, close-on-exec descriptors.
@@ -36,6 +86,26 @@ enum SocketCalls {
         _ = try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) in
             try syscall(.connect, address: address) { system_connect(fd, pointer, length) }
         }
+    }
+
+    /// One `connect(2)`, not retried on `EINTR` (the kernel carries on with it):
+    /// `nil` when connected, else the error, for ``StreamConnection`` to wait on.
+    static func connectOnce(_ fd: CInt, to address: SocketAddress) -> Errno? {
+        address.withUnsafeSockaddr { pointer, length in
+            do throws(Errno) {
+                _ = try withoutRetrying { system_connect(fd, pointer, length) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// Dissolves a datagram socket's association: `connect` with `AF_UNSPEC`.
+    static func disconnect(_ fd: CInt) throws(SocketError) {
+        var address = sockaddr()
+        address.sa_family = sa_family_t(AF_UNSPEC)
+        _ = try syscall(.connect) { system_connect(fd, &address, socklen_t(MemoryLayout<sockaddr>.size)) }
     }
 
     static func listen(_ fd: CInt, backlog: Int) throws(SocketError) {
@@ -96,6 +166,6 @@ enum SocketCalls {
     }
 
     /// Sends flags every send uses: no SIGPIPE.
-    @inline(__always)
+    @usableFromInline
     static var sendFlags: CInt { CNK_MSG_NOSIGNAL }
 }

@@ -169,7 +169,7 @@ func system_fcntl(_ fd: CInt, _ cmd: CInt, _ arg: CInt) -> CInt {
 }
 
 @inline(__always)
-func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout: CInt) -> CInt {
+func system_poll(_ fds: UnsafeMutablePointer<pollfd>?, _ count: nfds_t, _ timeout: CInt) -> CInt {
     if mockedFailure("poll") { return -1 }
     return poll(fds, count, timeout)
 }
@@ -300,4 +300,46 @@ func system_if_nametoindex(_ name: UnsafePointer<CChar>) -> CUnsignedInt {
 func system_if_indextoname(_ index: CUnsignedInt, _ name: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar>? {
     if mockedFailure("if_indextoname") { return nil }
     return if_indextoname(index, name)
+}
+
+// Error text. `strerror_r` is the XSI form (0 on success, the message in the
+// buffer): the shim header does not define _GNU_SOURCE. Neither is mocked: they cannot
+// fail in a way a test needs to force.
+
+@inline(__always)
+func system_strerror_r(_ error: CInt, _ buffer: UnsafeMutablePointer<CChar>, _ length: Int) -> CInt {
+    strerror_r(error, buffer, length)
+}
+
+@inline(__always)
+func system_gai_strerror(_ code: CInt) -> UnsafePointer<CChar> {
+    gai_strerror(code)
+}
+
+// Memory for DatagramBatch's slots: calloc so a failure is a value (Swift's
+// allocate traps), and a test can force one.
+
+@inline(__always)
+func system_calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+    if mockedFailure("calloc") { return nil }
+    return calloc(count, size)
+}
+
+@inline(__always)
+func system_free(_ pointer: UnsafeMutableRawPointer?) {
+    free(pointer)
+}
+
+// Unix-domain socket files: is this path a socket, and removing it.
+
+@inline(__always)
+func system_lstat_is_socket(_ path: UnsafePointer<CChar>) -> CInt {
+    if mockedFailure("lstat") { return -1 }
+    return cnk_lstat_is_socket(path)
+}
+
+@inline(__always)
+func system_unlink(_ path: UnsafePointer<CChar>) -> CInt {
+    if mockedFailure("unlink") { return -1 }
+    return unlink(path)
 }

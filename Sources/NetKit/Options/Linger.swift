@@ -32,27 +32,4 @@ public struct Linger: Hashable, Sendable, SocketOptionValue, CustomStringConvert
         case let timeout?: "linger(\(timeout))"
         }
     }
-
-    /// Reads a C `struct linger`.
-    public static func getOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) -> Linger {
-        let raw = try getRawOption(fd: fd, level: level, name: name, as: linger.self, zero: linger())
-        return Linger(timeout: raw.l_onoff == 0 ? nil : .seconds(Int64(raw.l_linger)))
-    }
-
-    /// Writes a C `struct linger`; negative or too long timeouts are refused.
-    public func setOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) {
-        var raw = linger()
-        if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            guard seconds >= 0, attoseconds >= 0 else {
-                throw SocketError(.setSocketOption, .invalidArgument("a linger timeout must not be negative (\(timeout))"))
-            }
-            guard let whole = CInt(exactly: seconds + (attoseconds > 0 ? 1 : 0)) else {
-                throw SocketError(.setSocketOption, .invalidArgument("a linger timeout of \(timeout) does not fit a C int"))
-            }
-            raw.l_onoff = 1
-            raw.l_linger = whole
-        }
-        try setRawOption(fd: fd, level: level, name: name, raw)
-    }
 }

@@ -1,82 +1,14 @@
-import CNetKitShims
-
-/// A Swift type that can be the value of a socket option.
+/// The value types of NetKit's socket options: `Bool` (a C `int` flag), `Int`
+/// (a C `int`), `Duration?` (a `timeval` timeout, `nil` for none) and ``Linger``.
 ///
-/// NetKit provides `Bool`, `Int`, `Duration` (timeouts, as `timeval`) and the
-/// structured option values; conform your own type to reach an option NetKit
-/// does not model.
-public protocol SocketOptionValue: Sendable {
-    /// Reads the option with `getsockopt`.
-    static func getOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) -> Self
-    /// Writes the option with `setsockopt`.
-    func setOption(fd: CInt, level: CInt, name: CInt) throws(SocketError)
-}
+/// The protocol has no requirements: how each value travels through
+/// `getsockopt`/`setsockopt` is NetKit's business, so `Bool`, `Int` and `Duration`
+/// gain no public methods. Conforming a type of your own has no effect, since
+/// options are only made for these value types; for a C option NetKit does not
+/// name use `SocketOption(level:name:)` with a `Bool` or `Int` value, or
+/// call `setsockopt` on ``Socket/unsafeDescriptor``.
+public protocol SocketOptionValue: Sendable {}
 
-// MARK: - Plain C values
-
-/// Reads a plain C value option, zero-filling the out-buffer first.
-func getRawOption<T>(fd: CInt, level: CInt, name: CInt, as _: T.Type, zero: T) throws(SocketError) -> T {
-    var value = zero
-    var length = socklen_t(MemoryLayout<T>.size)
-    _ = try withUnsafeMutableBytes(of: &value) { (raw) throws(SocketError) in
-        try syscall(.getSocketOption) { system_getsockopt(fd, level, name, raw.baseAddress!, &length) }
-    }
-    return value
-}
-
-/// Writes a plain C value option.
-func setRawOption<T>(fd: CInt, level: CInt, name: CInt, _ value: T) throws(SocketError) {
-    var value = value
-    _ = try withUnsafeBytes(of: &value) { (raw) throws(SocketError) in
-        try syscall(.setSocketOption) { system_setsockopt(fd, level, name, raw.baseAddress!, socklen_t(raw.count)) }
-    }
-}
-
-extension Bool: SocketOptionValue {
-    /// Reads a C `int` flag option as a `Bool`.
-    public static func getOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) -> Bool {
-        try getRawOption(fd: fd, level: level, name: name, as: CInt.self, zero: 0) != 0
-    }
-    /// Writes a `Bool` as a C `int` flag option.
-    public func setOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) {
-        try setRawOption(fd: fd, level: level, name: name, CInt(self ? 1 : 0))
-    }
-}
-
-extension Int: SocketOptionValue {
-    /// Reads a C `int` option.
-    public static func getOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) -> Int {
-        Int(try getRawOption(fd: fd, level: level, name: name, as: CInt.self, zero: 0))
-    }
-    /// Writes a C `int` option; a value outside `CInt`'s range is refused.
-    public func setOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) {
-        guard let raw = CInt(exactly: self) else {
-            throw SocketError(.setSocketOption, .invalidArgument("option value \(self) does not fit a C int"))
-        }
-        try setRawOption(fd: fd, level: level, name: name, raw)
-    }
-}
-
-extension Duration: SocketOptionValue {
-    /// Reads a `timeval` option (a timeout) as a `Duration`; zero means "no timeout".
-    public static func getOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) -> Duration {
-        let tv = try getRawOption(fd: fd, level: level, name: name, as: timeval.self, zero: timeval())
-        return .seconds(Int64(tv.tv_sec)) + .microseconds(Int64(tv.tv_usec))
-    }
-    /// Writes a `Duration` as a `timeval` option; negative durations are refused, zero means "no timeout".
-    public func setOption(fd: CInt, level: CInt, name: CInt) throws(SocketError) {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0, attoseconds >= 0 else {
-            throw SocketError(.setSocketOption, .invalidArgument("a timeout must not be negative (\(self))"))
-        }
-        var micro = attoseconds / 1_000_000_000_000
-        // Round a non-zero sub-microsecond timeout up, so it never becomes "no timeout".
-        if seconds == 0, micro == 0, attoseconds > 0 { micro = 1 }
-        var tv = timeval()
-        tv.tv_sec = .init(seconds)
-        tv.tv_usec = .init(micro)
-        try setRawOption(fd: fd, level: level, name: name, tv)
-    }
-}
-
-// MARK: - The catalogue: SOL_SOCKET
+extension Bool: SocketOptionValue {}
+extension Int: SocketOptionValue {}
+extension Optional: SocketOptionValue where Wrapped == Duration {}

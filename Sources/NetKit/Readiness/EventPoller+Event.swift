@@ -8,16 +8,14 @@ extension EventPoller {
     /// Layout-compatible with C `struct epoll_event`, so a buffer of these is
     /// passed to `epoll_wait(2)` as it is.
     public struct Event: Hashable, Sendable {
-        private var raw: epoll_event
+        private var raw: RawEpollEvent
 
         /// An empty event, to fill a buffer before waiting.
-        public init() { raw = epoll_event() }
+        public init() { raw = SocketCalls.epollEvent(events: 0, token: 0) }
 
         /// Creates an event from a token and readiness (for tests and adapters).
         public init(token: UInt64, ready: Interest) {
-            raw = epoll_event()
-            raw.events = ready.rawValue
-            raw.data.u64 = token
+            raw = SocketCalls.epollEvent(events: ready.rawValue, token: token)
         }
 
         /// The token given when the socket was registered.

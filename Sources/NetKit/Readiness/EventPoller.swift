@@ -29,8 +29,7 @@ public struct EventPoller: ~Copyable, Sendable {
     ///
     /// - Throws: ``SocketError`` from `epoll_create1`, such as `.tooManyOpenFiles`.
     public init() throws(SocketError) {
-        let flags = CInt(EPOLL_CLOEXEC)
-        owner = DescriptorOwner(try syscall(.epoll) { system_epoll_create1(flags) })
+        owner = DescriptorOwner(try SocketCalls.epollCreate())
     }
 
     /// Takes ownership of a raw epoll descriptor.
@@ -51,6 +50,9 @@ public struct EventPoller: ~Copyable, Sendable {
         owner.release()
     }
 
+    /// The raw epoll descriptor, still owned by the poller: do not close it or use it after the poller is gone.
+    public var unsafeDescriptor: CInt { descriptor }
+
     /// Lends the raw epoll descriptor to `body`. Do not close it or keep it past `body`.
     public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
         try body(descriptor)
@@ -63,14 +65,14 @@ public struct EventPoller: ~Copyable, Sendable {
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`, such as `EEXIST` when already registered.
     public func register<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64) throws(SocketError) {
-        try register(descriptor: socket.withUnsafeDescriptor { $0 }, interest: interest, token: token)
+        try register(descriptor: socket.unsafeDescriptor, interest: interest, token: token)
     }
 
     /// Starts watching a raw descriptor; see ``register(_:interest:token:)``.
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`.
     public func register(descriptor watched: CInt, interest: Interest, token: UInt64) throws(SocketError) {
-        try control(CInt(EPOLL_CTL_ADD), watched, interest: interest, token: token)
+        try SocketCalls.epollControl(descriptor, watched, events: interest.rawValue, token: token, modify: false)
     }
 
     /// Changes what `socket` is watched for, and its token. The corresponding C call is `epoll_ctl(EPOLL_CTL_MOD)`.
@@ -78,37 +80,28 @@ public struct EventPoller: ~Copyable, Sendable {
     /// Re-arms a ``Interest/oneShot`` registration.
     /// - Throws: ``SocketError`` from `epoll_ctl`, such as `ENOENT` when not registered.
     public func modify<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64) throws(SocketError) {
-        try modify(descriptor: socket.withUnsafeDescriptor { $0 }, interest: interest, token: token)
+        try modify(descriptor: socket.unsafeDescriptor, interest: interest, token: token)
     }
 
     /// Changes what a raw descriptor is watched for; see ``modify(_:interest:token:)``.
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`.
     public func modify(descriptor watched: CInt, interest: Interest, token: UInt64) throws(SocketError) {
-        try control(CInt(EPOLL_CTL_MOD), watched, interest: interest, token: token)
+        try SocketCalls.epollControl(descriptor, watched, events: interest.rawValue, token: token, modify: true)
     }
 
     /// Stops watching `socket`. The corresponding C call is `epoll_ctl(EPOLL_CTL_DEL)`.
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`, such as `ENOENT` when not registered.
     public func unregister<S: Socket & ~Copyable>(_ socket: borrowing S) throws(SocketError) {
-        try unregister(descriptor: socket.withUnsafeDescriptor { $0 })
+        try unregister(descriptor: socket.unsafeDescriptor)
     }
 
     /// Stops watching a raw descriptor; see ``unregister(_:)``.
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`.
     public func unregister(descriptor watched: CInt) throws(SocketError) {
-        let epfd = descriptor
-        _ = try syscall(.epoll) { system_epoll_ctl(epfd, CInt(EPOLL_CTL_DEL), watched, nil) }
-    }
-
-    private func control(_ operation: CInt, _ watched: CInt, interest: Interest, token: UInt64) throws(SocketError) {
-        var event = epoll_event()
-        event.events = interest.rawValue
-        event.data.u64 = token
-        let epfd = descriptor
-        _ = try syscall(.epoll) { system_epoll_ctl(epfd, operation, watched, &event) }
+        try SocketCalls.epollRemove(descriptor, watched)
     }
 
     // MARK: - Waiting
@@ -123,15 +116,7 @@ public struct EventPoller: ~Copyable, Sendable {
     /// - Returns: how many events were written; 0 when the timeout passed.
     /// - Throws: ``SocketError`` from `epoll_wait`. `EINTR` is retried with the full timeout.
     public func wait(into events: UnsafeMutableBufferPointer<Event>, timeout: Duration?) throws(SocketError) -> Int {
-        guard let base = events.baseAddress, !events.isEmpty else {
-            throw SocketError(.epoll, .invalidArgument("epoll_wait needs room for at least one event"))
-        }
-        let milliseconds = try timeoutMilliseconds(timeout, for: .epoll)
-        let epfd = descriptor
-        let capacity = CInt(clamping: events.count)
-        return Int(try base.withMemoryRebound(to: epoll_event.self, capacity: events.count) { (raw) throws(SocketError) in
-            try syscall(.epoll) { system_epoll_wait(epfd, raw, capacity, milliseconds) }
-        })
+        try SocketCalls.epollWait(descriptor, events, timeout: timeout)
     }
 
     /// Waits as ``wait(into:timeout:)-(UnsafeMutableBufferPointer<Event>,_)`` does, into an array's
@@ -139,9 +124,7 @@ public struct EventPoller: ~Copyable, Sendable {
     ///
     /// - Throws: ``SocketError`` from `epoll_wait`.
     public func wait(into events: inout [Event], timeout: Duration?) throws(SocketError) -> Int {
-        try events.withUnsafeMutableBufferPointer { buffer in
-            Result { () throws(SocketError) in try wait(into: buffer, timeout: timeout) }
-        }.get()
+        try events.withUnsafeMutableBufferPointer { (buffer) throws(SocketError) in try wait(into: buffer, timeout: timeout) }
     }
 }
 #endif

@@ -9,12 +9,12 @@ public struct PollItem: Hashable, Sendable {
 
     /// Creates an item for a raw descriptor.
     public init(descriptor: CInt, interest: Readiness) {
-        raw = pollfd(fd: descriptor, events: interest.rawValue, revents: 0)
+        raw = SocketCalls.pollDescriptor(descriptor, events: interest.rawValue)
     }
 
     /// Creates an item for a socket.
     public init<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Readiness) {
-        self.init(descriptor: socket.withUnsafeDescriptor { $0 }, interest: interest)
+        self.init(descriptor: socket.unsafeDescriptor, interest: interest)
     }
 
     /// The watched descriptor.

@@ -4,9 +4,7 @@ import CNetKitShims
 
 extension Resolver {
     /// Room for any host name: the C constant `NI_MAXHOST`.
-    static let maximumHostLength = 1025
     /// Room for any service name: the C constant `NI_MAXSERV`.
-    static let maximumServiceLength = 32
 
     /// Finds the host and service names of an address. The corresponding C call is `getnameinfo(3)`.
     ///
@@ -33,26 +31,8 @@ extension Resolver {
         if case .unix = address {
             throw SocketError(.getnameinfo, .resolution(ResolverError(code: EAI_FAMILY)), address: address)
         }
-        var host = [CChar](repeating: 0, count: maximumHostLength)
-        var service = [CChar](repeating: 0, count: maximumServiceLength)
-        let failure = address.withUnsafeSockaddr { (cAddress, length) in
-            host.withUnsafeMutableBufferPointer { hostBuffer in
-                service.withUnsafeMutableBufferPointer { serviceBuffer in
-                    retryingResolverCall {
-                        system_getnameinfo(cAddress, length,
-                                           hostBuffer.baseAddress, socklen_t(hostBuffer.count),
-                                           serviceBuffer.baseAddress, socklen_t(serviceBuffer.count),
-                                           flags.rawValue)
-                    }
-                }
-            }
-        }
+        let (failure, host, service) = ResolverCalls.nameInfo(of: address, flags: flags.rawValue)
         if let failure { throw SocketError(.getnameinfo, .resolution(failure), address: address) }
-        return (string(fromNulTerminated: host), string(fromNulTerminated: service))
-    }
-
-    /// Decodes a NUL-terminated C buffer as UTF-8, repairing invalid bytes.
-    static func string(fromNulTerminated buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (host, service)
     }
 }

@@ -36,38 +36,18 @@ extension Resolver {
     public static func resolve(
         host: String?, service: String?, hints: AddressInfoHints = .init()
     ) throws(SocketError) -> [AddressInfo] {
-        var cHints = hints.cValue
-        var list: UnsafeMutablePointer<addrinfo>? = nil
-        let failure = try withOptionalCString(host, named: "host", for: .getaddrinfo) { (cHost) throws(SocketError) in
+        let outcome = try withOptionalCString(host, named: "host", for: .getaddrinfo) { (cHost) throws(SocketError) in
             try withOptionalCString(service, named: "service", for: .getaddrinfo) { (cService) throws(SocketError) in
-                retryingResolverCall { system_getaddrinfo(cHost, cService, &cHints, &list) }
+                ResolverCalls.addressInfo(host: cHost, service: cService, hints: hints)
             }
         }
-        if var failure {
+        switch outcome {
+        case .success(let results):
+            return results
+        case .failure(var failure):
             failure.host = host
             failure.service = service
             throw SocketError(.getaddrinfo, .resolution(failure))
         }
-        guard let list else { return [] }
-        defer { system_freeaddrinfo(list) }
-        return addressInfos(from: list)
-    }
-
-    /// Copies a C `addrinfo` list into values; the list is left for the caller to free.
-    static func addressInfos(from list: UnsafeMutablePointer<addrinfo>) -> [AddressInfo] {
-        var results: [AddressInfo] = []
-        var node: UnsafeMutablePointer<addrinfo>? = list
-        while let entry = node?.pointee {
-            node = entry.ai_next
-            guard let cAddress = entry.ai_addr,
-                  let address = SocketAddress(unsafeSockaddr: cAddress, length: entry.ai_addrlen)
-            else { continue }
-            results.append(AddressInfo(
-                address: address,
-                socketType: SocketType(rawValue: entry.ai_socktype),
-                protocol: IPProtocol(rawValue: entry.ai_protocol),
-                canonicalName: entry.ai_canonname.map { String(cString: $0) }))
-        }
-        return results
     }
 }

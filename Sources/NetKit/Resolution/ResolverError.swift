@@ -71,7 +71,7 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The `gai_strerror` text, such as `Name or service not known`.
     public var message: String {
         if code == EAI_SYSTEM, let systemError { return systemError.message }
-        return String(cString: gai_strerror(code))
+        return resolverMessage(code)
     }
 
     /// Whether NetKit abandoned the query because its task was cancelled: `EAI_SYSTEM` with `ECANCELED`.

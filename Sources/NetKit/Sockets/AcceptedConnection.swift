@@ -1,10 +1,30 @@
 /// A connection ``StreamListener/accept()`` returned, with the peer's address.
 ///
-/// Take the connection out with `let connection = accepted.connection`.
-@frozen
+/// ```swift
+/// let connection = try listener.accept().connection      // when the peer doesn't matter
+/// let accepted = try listener.accept()
+/// print(accepted.peer)
+/// let other = accepted.connection
+/// ```
+///
+/// ``connection`` is a computed property: Swift 6.3 cannot move a noncopyable stored
+/// field out of a temporary from another module ("copy of noncopyable typed value"),
+/// so `listener.accept().connection` would not compile if it were stored. Each read
+/// gives a handle on the same descriptor, the way the halves of a split connection
+/// share one: keep one (`let connection = accepted.connection`). The descriptor is
+/// closed when the last handle goes, or by ``StreamConnection/close()`` on any handle,
+/// after which the other handles' calls fail.
 public struct AcceptedConnection: ~Copyable, Sendable {
-    /// The new connection.
-    public let connection: StreamConnection
-    /// The address of the peer that connected.
+    /// The descriptor's one owner, shared by the handles ``connection`` gives out.
+    let owner: DescriptorOwner
+    /// The address of the peer that connected, as `accept` reported it.
     public let peer: SocketAddress
+
+    init(owner: DescriptorOwner, peer: SocketAddress) {
+        self.owner = owner
+        self.peer = peer
+    }
+
+    /// The new connection.
+    public var connection: StreamConnection { StreamConnection(owner: owner) }
 }

@@ -33,9 +33,8 @@ extension DatagramSocket {
         into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
     ) async throws -> ReceivedDatagram {
         let registration = try owner.registration()
-        let flags = flags.rawValue | CInt(MSG_DONTWAIT)
         return try await registration.perform(.read, .receiveFrom, deadline: deadline) { () throws(SocketError) in
-            try receiveFrom(buffer, flags: flags, blocking: false)
+            try tryReceive(into: buffer, flags: flags)
         }
     }
 
@@ -47,11 +46,8 @@ extension DatagramSocket {
         into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil
     ) async throws -> ReceivedDatagram {
         let registration = try owner.registration()
-        let flags = flags.rawValue | CInt(MSG_DONTWAIT)
         return try await registration.perform(.read, .receiveFrom, deadline: deadline) { () throws(SocketError) in
-            try buffer.withUnsafeMutableBytes { raw in
-                Result { () throws(SocketError) in try receiveFrom(raw, flags: flags, blocking: false) }
-            }.get()
+            try tryReceive(into: &buffer, flags: flags)
         }
     }
 
@@ -66,12 +62,9 @@ extension DatagramSocket {
         into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
     ) async throws -> ReceivedDatagram {
         let registration = try owner.registration()
-        let fd = descriptor
-        let flags = flags.rawValue | CInt(MSG_DONTWAIT) | Self.truncFlag
-        let length = try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
-            try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags) }
+        return try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
+            try tryReceiveFromPeer(into: buffer, flags: flags)
         }
-        return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: nil)
     }
 
     /// Sends one datagram to `address`, waiting while the send buffer is full.
@@ -148,9 +141,8 @@ extension DatagramSocket {
         into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
     ) async throws -> ReceivedMessage {
         let registration = try owner.registration()
-        let flags = flags.rawValue | CInt(MSG_DONTWAIT)
         return try await registration.perform(.read, .receiveMessage, deadline: deadline) { () throws(SocketError) in
-            try receiveMessage(buffer, flags: flags, blocking: false)
+            try tryReceiveMessage(into: buffer, flags: flags)
         }
     }
 
@@ -195,7 +187,7 @@ extension DatagramSocket {
     public func receive(into batch: inout DatagramBatch, deadline: IODeadline? = nil) async throws -> Int {
         let registration = try owner.registration()
         return try await registration.perform(.read, .receiveMultipleMessages, deadline: deadline) { () throws(SocketError) in
-            try receiveBatch(&batch, flags: CInt(MSG_DONTWAIT), blocking: false)
+            try tryReceive(into: &batch)
         }
     }
 

@@ -13,14 +13,14 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `recvmmsg`; `.timedOut` when a receive timeout passes.
     @discardableResult
     public func receive(into batch: inout DatagramBatch) throws(SocketError) -> Int {
-        try receiveBatch(&batch, flags: 0, blocking: true)!
+        try SocketCalls.receiveBatch(descriptor, &batch, flags: 0)
     }
 
     /// Receives up to `batch.capacity` queued datagrams without waiting; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recvmmsg` for anything but "would block".
     public func tryReceive(into batch: inout DatagramBatch) throws(SocketError) -> Int? {
-        try receiveBatch(&batch, flags: CInt(MSG_DONTWAIT), blocking: false)
+        try SocketCalls.tryReceiveBatch(descriptor, &batch, flags: 0)
     }
 
     /// Sends the datagrams staged in `batch`, each to its own address (or to the
@@ -37,7 +37,7 @@ extension DatagramSocket {
         // Each pass sends at least one datagram or throws or returns: bounded by batch.count.
         while sent < batch.count {
             do {
-                let count = try sendMessages(fd, batch.messages + sent, batch.count - sent)
+                let count = try SocketCalls.sendBatch(fd, batch.messages + sent, batch.count - sent)
                 sent += count
             } catch {
                 if sent > 0 { return sent }
@@ -45,57 +45,5 @@ extension DatagramSocket {
             }
         }
         return sent
-    }
-
-    @inline(__always)
-    func receiveBatch(_ batch: inout DatagramBatch, flags: CInt, blocking: Bool) throws(SocketError) -> Int? {
-        batch.prepareForReceive()
-        let fd = descriptor
-        #if os(Linux)
-        let messages = batch.messages
-        let capacity = CUnsignedInt(batch.capacity)
-        let call = { system_recvmmsg(fd, messages, capacity, flags | CInt(MSG_WAITFORONE) | CInt(MSG_TRUNC), nil) }
-        let received = blocking
-            ? try blockingResult(.receiveMultipleMessages, call)
-            : try nonBlockingSyscall(.receiveMultipleMessages, call)
-        guard let received else { return nil }
-        batch.setReceived(Int(received))
-        return Int(received)
-        #else
-        var received = 0
-        while received < batch.capacity {
-            // msg_hdr is the first field of the slot.
-            let header = UnsafeMutableRawPointer(batch.messages + received).assumingMemoryBound(to: msghdr.self)
-            // The first waits (when blocking); the rest only take what is queued.
-            let wait = received == 0 && blocking
-            let call = { system_recvmsg(fd, header, flags | (wait ? 0 : CInt(MSG_DONTWAIT))) }
-            let length: Int?
-            if received == 0 {
-                length = wait ? try blockingResult(.receiveMessage, call) : try nonBlockingSyscall(.receiveMessage, call)
-            } else {
-                // A later error is reported by the next call, after these datagrams are handed over.
-                do { length = try nonBlockingSyscall(.receiveMessage, call) } catch { break }
-            }
-            guard let length else { break }
-            batch.messages[received].msg_len = CUnsignedInt(length)
-            received += 1
-        }
-        guard received > 0 else { return nil }
-        batch.setReceived(received)
-        return received
-        #endif
-    }
-
-    /// One `sendmmsg` (or, elsewhere, one `sendmsg`); returns how many went.
-    @inline(__always)
-    func sendMessages(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int) throws(SocketError) -> Int {
-        #if os(Linux)
-        let n = CUnsignedInt(Swift.min(count, 1024))
-        return Int(try blockingResult(.sendMultipleMessages) { system_sendmmsg(fd, messages, n, SocketCalls.sendFlags) })
-        #else
-        let header = UnsafeMutableRawPointer(messages).assumingMemoryBound(to: msghdr.self)
-        _ = try blockingResult(.sendMessage) { system_sendmsg(fd, header, SocketCalls.sendFlags) }
-        return 1
-        #endif
     }
 }

@@ -52,15 +52,7 @@ extension DatagramSocket {
     /// - Parameter interfaceIndex: from ``Resolver/interfaceIndex(named:)``; 0 restores the default.
     /// - Throws: ``SocketError`` from `getsockname` or `setsockopt`.
     public func setMulticastInterface(index interfaceIndex: UInt32) throws(SocketError) {
-        let fd = descriptor
-        let family = try localAddress.family
-        if family == .ipv6 {
-            try setRawMulticastOption(fd, level: CNK_IPPROTO_IPV6, name: IPV6_MULTICAST_IF, CInt(bitPattern: interfaceIndex))
-        } else {
-            var request = ip_mreqn()
-            request.imr_ifindex = CInt(bitPattern: interfaceIndex)
-            try setRawMulticastOption(fd, level: CNK_IPPROTO_IP, name: IP_MULTICAST_IF, request)
-        }
+        try MulticastCalls.setInterface(descriptor, index: interfaceIndex, ipv6: try localAddress.family == .ipv6)
     }
 
     /// Chooses the interface IPv4 multicast datagrams go out on, by its local address
@@ -68,7 +60,7 @@ extension DatagramSocket {
     ///
     /// - Throws: ``SocketError`` from `setsockopt`.
     public func setMulticastInterface(address: IPv4Address) throws(SocketError) {
-        try setRawMulticastOption(descriptor, level: CNK_IPPROTO_IP, name: IP_MULTICAST_IF, address.inAddr)
+        try MulticastCalls.setInterface(descriptor, address: address)
     }
 
     // MARK: Internals
@@ -76,43 +68,15 @@ extension DatagramSocket {
     private func changeMembership(_ group: IPAddress, interfaceIndex: UInt32, join: Bool) throws(SocketError) {
         switch group {
         case .v4(let v4):
-            try changeMembership(v4, interfaceAddress: .any, interfaceIndex: interfaceIndex, join: join)
+            try MulticastCalls.changeMembership(descriptor, v4, interfaceAddress: .any, interfaceIndex: interfaceIndex, join: join)
         case .v6(let v6):
-            let name = join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP
-            guard v6.isMulticast else { throw notMulticast(group, level: CNK_IPPROTO_IPV6, name: name) }
-            var request = ipv6_mreq()
-            request.ipv6mr_multiaddr = v6.in6Addr
-            request.ipv6mr_interface = .init(interfaceIndex)
-            try setRawMulticastOption(descriptor, level: CNK_IPPROTO_IPV6, name: name, request)
+            try MulticastCalls.changeMembership(descriptor, v6, interfaceIndex: interfaceIndex, join: join)
         }
     }
 
     private func changeMembership(
         _ group: IPv4Address, interfaceAddress: IPv4Address, interfaceIndex: UInt32, join: Bool
     ) throws(SocketError) {
-        let name = join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP
-        guard group.isMulticast else { throw notMulticast(.v4(group), level: CNK_IPPROTO_IP, name: name) }
-        var request = ip_mreqn()
-        request.imr_multiaddr = group.inAddr
-        request.imr_address = interfaceAddress.inAddr
-        request.imr_ifindex = CInt(bitPattern: interfaceIndex)
-        try setRawMulticastOption(descriptor, level: CNK_IPPROTO_IP, name: name, request)
-    }
-
-    private func notMulticast(_ group: IPAddress, level: CInt, name: CInt) -> SocketError {
-        var error = SocketError(.setSocketOption, .invalidArgument("\(group) is not a multicast address"))
-        error.option = optionDescription(level: level, name: name)
-        return error
-    }
-
-    /// `setsockopt` with a C struct value, naming the option in the error.
-    private func setRawMulticastOption<T>(_ fd: CInt, level: CInt, name: CInt, _ value: T) throws(SocketError) {
-        do {
-            try setRawOption(fd: fd, level: level, name: name, value)
-        } catch {
-            var error = error
-            error.option = optionDescription(level: level, name: name)
-            throw error
-        }
+        try MulticastCalls.changeMembership(descriptor, group, interfaceAddress: interfaceAddress, interfaceIndex: interfaceIndex, join: join)
     }
 }

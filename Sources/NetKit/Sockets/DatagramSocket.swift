@@ -64,10 +64,9 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
         owner.release()
     }
 
-    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
-    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
-        try body(descriptor)
-    }
+    /// The raw descriptor, still owned by the socket: do not close it or use it after the socket is gone.
+    /// socket2 calls this `as_raw_fd`.
+    public var unsafeDescriptor: CInt { descriptor }
 
     // MARK: - Addresses
 
@@ -92,10 +91,7 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
     ///
     /// - Throws: ``SocketError`` from `connect`.
     public func disconnect() throws(SocketError) {
-        var address = sockaddr()
-        address.sa_family = sa_family_t(AF_UNSPEC)
-        let fd = descriptor
-        _ = try syscall(.connect) { system_connect(fd, &address, socklen_t(MemoryLayout<sockaddr>.size)) }
+        try SocketCalls.disconnect(descriptor)
     }
 
     /// The connected peer's address. The corresponding C call is `getpeername(2)`.

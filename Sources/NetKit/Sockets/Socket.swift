@@ -8,30 +8,38 @@ import CNetKitShims
 /// `deinit`, and the compiler forbids use after ``DatagramSocket/close()`` and
 /// double close.
 public protocol Socket: ~Copyable {
-    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
-    func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R
+    /// The raw descriptor, for calls NetKit does not wrap. socket2 calls this `as_raw_fd`.
+    ///
+    /// The socket still owns it: do not close it, and do not use it after the
+    /// socket is closed, released or gone (the number may by then name another file).
+    var unsafeDescriptor: CInt { get }
 }
 
 extension Socket where Self: ~Copyable {
+    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
+    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
+        try body(unsafeDescriptor)
+    }
+
     /// The address the socket is bound to. The corresponding C call is `getsockname(2)`.
     ///
     /// - Throws: ``SocketError`` from `getsockname`.
     public var localAddress: SocketAddress {
-        get throws(SocketError) { try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.localAddress(fd) } }
+        get throws(SocketError) { try SocketCalls.localAddress(unsafeDescriptor) }
     }
 
     /// Whether calls return at once with "would block" instead of waiting. The corresponding C flag is `O_NONBLOCK`.
     ///
     /// - Throws: ``SocketError`` from `fcntl`.
     public var isNonBlocking: Bool {
-        get throws(SocketError) { try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.isNonBlocking(fd) } }
+        get throws(SocketError) { try SocketCalls.isNonBlocking(unsafeDescriptor) }
     }
 
     /// Turns non-blocking mode on or off. The corresponding C call is `fcntl(F_SETFL, O_NONBLOCK)`.
     ///
     /// - Throws: ``SocketError`` from `fcntl`.
     public func setNonBlocking(_ nonBlocking: Bool = true) throws(SocketError) {
-        try withUnsafeDescriptor { (fd) throws(SocketError) in try SocketCalls.setNonBlocking(fd, nonBlocking) }
+        try SocketCalls.setNonBlocking(unsafeDescriptor, nonBlocking)
     }
 
     /// Reads a socket option. The corresponding C call is `getsockopt(2)`.
@@ -41,7 +49,7 @@ extension Socket where Self: ~Copyable {
     /// ```
     /// - Throws: ``SocketError`` from `getsockopt`.
     public func option<Value>(_ option: SocketOption<Value>) throws(SocketError) -> Value {
-        try withUnsafeDescriptor { (fd) throws(SocketError) in try option.get(fd) }
+        try option.get(unsafeDescriptor)
     }
 
     /// Sets a socket option. The corresponding C call is `setsockopt(2)`.
@@ -51,7 +59,7 @@ extension Socket where Self: ~Copyable {
     /// ```
     /// - Throws: ``SocketError`` from `setsockopt`.
     public func setOption<Value>(_ option: SocketOption<Value>, _ value: Value) throws(SocketError) {
-        try withUnsafeDescriptor { (fd) throws(SocketError) in try option.set(fd, value) }
+        try option.set(unsafeDescriptor, value)
     }
 
     /// The pending error on the socket, cleared by reading it. The corresponding C option is `SO_ERROR`.
@@ -60,7 +68,7 @@ extension Socket where Self: ~Copyable {
     /// - Throws: ``SocketError`` from `getsockopt`.
     public var pendingError: Errno? {
         get throws(SocketError) {
-            let raw = try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_ERROR))
+            let raw = try option(.pendingErrorOption)
             return raw == 0 ? nil : Errno(rawValue: CInt(raw))
         }
     }
@@ -70,7 +78,14 @@ extension Socket where Self: ~Copyable {
     /// - Throws: ``SocketError`` from `getsockopt`.
     public var socketType: SocketType {
         get throws(SocketError) {
-            SocketType(rawValue: CInt(try option(SocketOption<Int>(level: SOL_SOCKET, name: SO_TYPE))))
+            SocketType(rawValue: CInt(try option(.typeOption)))
         }
+    }
+
+    /// Whether the socket is listening for connections. The corresponding C option is `SO_ACCEPTCONN`.
+    ///
+    /// - Throws: ``SocketError`` from `getsockopt`.
+    public var isListening: Bool {
+        get throws(SocketError) { try option(.acceptsConnections) }
     }
 }

@@ -26,22 +26,65 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
     /// connection is handed back in blocking mode either way. A connect
     /// interrupted by a signal (`EINTR`) is not restarted (the kernel carries on
     /// with it): NetKit waits for it to finish, as with `EINPROGRESS`.
-    /// - Throws: ``SocketError`` from `connect` such as `.connectionRefused`, or
-    ///   `.timedOut` when the timeout passes first.
-    public init(connectingTo address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
-        let fd = try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0)
-        let connection = StreamConnection(unsafeAdopting: fd)
+    /// - Parameters:
+    ///   - address: the peer.
+    ///   - source: the local address to bind to first (`bind(2)`), such as one of
+    ///     several local addresses or a fixed source port; `nil` lets the kernel choose.
+    ///   - timeout: how long to wait; `nil` waits as long as the kernel does, `.zero`
+    ///     only checks whether the connection is made at once.
+    /// - Throws: ``SocketError`` from `bind` or `connect` such as `.connectionRefused`,
+    ///   or `.timedOut` when the timeout passes first.
+    public init(connectingTo address: SocketAddress, from source: SocketAddress? = nil, timeout: Duration? = nil) throws(SocketError) {
+        let connection = try StreamConnection(family: address.family)
+        if let source { try connection.bind(to: source) }
+        try connection.connect(to: address, timeout: timeout)
+        self = connection
+    }
+
+    /// Creates an unconnected stream socket, to configure (options, ``bind(to:)``)
+    /// before ``connect(to:timeout:)``. The corresponding C call is `socket(family, SOCK_STREAM, 0)`.
+    ///
+    /// ```swift
+    /// let connection = try StreamConnection(family: .ipv4)
+    /// try connection.setOption(.receiveBufferSize, 1 << 20)   // before the handshake
+    /// try connection.bind(to: .ipv4(IPv4Address(127, 0, 0, 2), port: 0))
+    /// try connection.connect(to: server, timeout: .seconds(2))
+    /// ```
+    /// - Throws: ``SocketError`` from `socket`.
+    public init(family: AddressFamily) throws(SocketError) {
+        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_STREAM, protocol: 0))
+    }
+
+    /// A handle on a descriptor owner NetKit already holds (an accepted connection, a table entry).
+    init(owner: DescriptorOwner) {
+        self.owner = owner
+    }
+
+    /// Binds the unconnected socket to a local address before ``connect(to:timeout:)``.
+    /// The corresponding C call is `bind(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `bind`, such as `.addressNotAvailable`.
+    public func bind(to address: SocketAddress) throws(SocketError) {
+        try SocketCalls.bind(descriptor, to: address)
+    }
+
+    /// Connects the socket made with ``init(family:)``, waiting at most `timeout`;
+    /// see ``init(connectingTo:from:timeout:)``. The corresponding C call is `connect(2)`.
+    ///
+    /// - Throws: ``SocketError`` from `connect`, or `.timedOut`.
+    public func connect(to address: SocketAddress, timeout: Duration? = nil) throws(SocketError) {
+        let fd = descriptor
         if let timeout {
             guard timeout >= .zero else {
                 throw SocketError(.connect, .invalidArgument("a connect timeout must not be negative (\(timeout))"), address: address)
             }
+            let wasNonBlocking = try SocketCalls.isNonBlocking(fd)
             try SocketCalls.setNonBlocking(fd, true)
-            try connection.finishConnecting(to: address, deadline: ContinuousClock.now + timeout)
-            try SocketCalls.setNonBlocking(fd, false)
+            try finishConnecting(to: address, deadline: ContinuousClock.now + timeout)
+            try SocketCalls.setNonBlocking(fd, wasNonBlocking)
         } else {
-            try connection.finishConnecting(to: address, deadline: nil)
+            try finishConnecting(to: address, deadline: nil)
         }
-        self = connection
     }
 
     /// Runs `connect` to completion: calls it, and while it is under way
@@ -50,33 +93,23 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
     private func finishConnecting(to address: SocketAddress, deadline: ContinuousClock.Instant?) throws(SocketError) {
         let fd = descriptor
         while true {
-            let failure: Errno? = address.withUnsafeSockaddr { pointer, length in
-                do throws(Errno) {
-                    _ = try withoutRetrying { system_connect(fd, pointer, length) }
-                    return nil
-                } catch {
-                    return error
-                }
-            }
+            let failure = SocketCalls.connectOnce(fd, to: address)
             guard let failure, failure != .isConnected else { return }
             guard failure == .inProgress || failure == .alreadyInProgress || failure == .interrupted else {
                 throw SocketError(.connect, errno: failure, address: address)
             }
-            var remaining: Duration? = nil
-            if let deadline {
-                let left = deadline - ContinuousClock.now
-                if left <= .zero { throw SocketError(.connect, errno: .timedOut, address: address) }
-                remaining = left
-            }
-            var item = PollItem(descriptor: fd, interest: .writable)
-            let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
-                try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: remaining)
-            }
-            if ready == 0 { throw SocketError(.connect, errno: .timedOut, address: address) }
+            // Past the deadline the wait only checks (`.zero`): a refusal that has
+            // already arrived is reported as such, not as a timeout.
+            let remaining = deadline.map { Swift.max($0 - ContinuousClock.now, .zero) }
+            let ready = try SocketCalls.waitUntilReady(fd, .writable, timeout: remaining)
             if let pending = try pendingError {
                 throw SocketError(.connect, errno: pending, address: address)
             }
+            if ready == 0 { throw SocketError(.connect, errno: .timedOut, address: address) }
             if (try? SocketCalls.remoteAddress(fd)) != nil { return }
+            if let deadline, ContinuousClock.now >= deadline {
+                throw SocketError(.connect, errno: .timedOut, address: address)
+            }
             // Not connected after all: ask `connect` again, which reports where it stands.
         }
     }
@@ -107,10 +140,9 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
         owner.release()
     }
 
-    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
-    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
-        try body(descriptor)
-    }
+    /// The raw descriptor, still owned by the socket: do not close it or use it after the socket is gone.
+    /// socket2 calls this `as_raw_fd`.
+    public var unsafeDescriptor: CInt { descriptor }
 
     /// The peer's address. The corresponding C call is `getpeername(2)`.
     ///
@@ -130,16 +162,60 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
 
 // MARK: - I/O
 
+// The family: every blocking send and receive has a non-blocking `try` twin with
+// the same buffers and the same `flags`.
+
 extension StreamConnection {
     /// Sends some of `bytes`, returning how many were taken (possibly fewer than all).
     /// The corresponding C call is `send(2)`. Never raises `SIGPIPE`.
     ///
+    /// - Parameters:
+    ///   - bytes: the bytes to send.
+    ///   - flags: such as ``MessageFlags/outOfBand``.
     /// - Throws: ``SocketError`` from `send`, such as `.brokenPipe` or
-    ///   `.connectionReset`; `.timedOut` when a send timeout passes.
+    ///   `.connectionReset`; `.timedOut` when a send timeout passes; `.wouldBlock`
+    ///   on a non-blocking socket or with ``MessageFlags/dontWait``.
     @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer) throws(SocketError) -> Int {
-        let fd = descriptor
-        return try blockingResult(.send) { system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags) }
+    public func send(_ bytes: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
+        try SocketCalls.send(descriptor, bytes, flags: flags.rawValue)
+    }
+
+    /// Sends some of any byte sequence (`[UInt8]`, `ArraySlice`, `Data`, `String.UTF8View`, ...).
+    ///
+    /// - Throws: ``SocketError`` from `send`.
+    @discardableResult
+    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: MessageFlags = []) throws(SocketError) -> Int {
+        try withContiguousBytes(bytes) { (raw) throws(SocketError) in try send(raw, flags: flags) }
+    }
+
+    /// Sends some of a `RawSpan`.
+    ///
+    /// - Throws: ``SocketError`` from `send`.
+    @discardableResult
+    public func send(_ bytes: RawSpan, flags: MessageFlags = []) throws(SocketError) -> Int {
+        try bytes.withUnsafeBytes { (raw) throws(SocketError) in try send(raw, flags: flags) }
+    }
+
+    /// Sends some of `bytes` without blocking; `nil` when the send buffer is full.
+    /// The corresponding C call is `send(2)` with `MSG_DONTWAIT`.
+    ///
+    /// - Throws: ``SocketError`` from `send` for anything but "would block".
+    public func trySend(_ bytes: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try SocketCalls.trySend(descriptor, bytes, flags: flags.rawValue)
+    }
+
+    /// Sends some of any byte sequence without blocking; `nil` when the send buffer is full.
+    ///
+    /// - Throws: ``SocketError`` from `send` for anything but "would block".
+    public func trySend<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try withContiguousBytes(bytes) { (raw) throws(SocketError) in try trySend(raw, flags: flags) }
+    }
+
+    /// Sends some of a `RawSpan` without blocking; `nil` when the send buffer is full.
+    ///
+    /// - Throws: ``SocketError`` from `send` for anything but "would block".
+    public func trySend(_ bytes: RawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try bytes.withUnsafeBytes { (raw) throws(SocketError) in try trySend(raw, flags: flags) }
     }
 
     /// Sends all of `bytes`, looping over short writes.
@@ -149,21 +225,15 @@ extension StreamConnection {
     /// ``SocketOption/sendTimeout`` it fails with `.timedOut` when the peer stops reading.
     /// - Throws: ``SocketError`` from `send`, such as `.brokenPipe` or
     ///   `.connectionReset`; some bytes may have been sent before the error.
-    public func sendAll(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+    public func sendAll(_ bytes: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(SocketError) {
         let fd = descriptor
         var rest = bytes
         while !rest.isEmpty {
             let chunk = rest
-            let sent = try nonBlockingSyscall(.send) {
-                system_send(fd, chunk.baseAddress, chunk.count, SocketCalls.sendFlags)
-            }
-            guard let sent else {
+            guard let sent = try SocketCalls.sendUnlessWouldBlock(fd, chunk, flags: flags.rawValue & ~CInt(MSG_DONTWAIT)) else {
                 // "Would block": a send timeout on a blocking socket, or a full buffer on a non-blocking one.
                 guard try SocketCalls.isNonBlocking(fd) else { throw SocketError(.send, errno: .timedOut) }
-                var item = PollItem(descriptor: fd, interest: .writable)
-                _ = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
-                    try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: nil)
-                }
+                _ = try SocketCalls.waitUntilReady(fd, .writable, timeout: nil)
                 continue
             }
             rest = UnsafeRawBufferPointer(rebasing: rest[sent...])
@@ -173,25 +243,15 @@ extension StreamConnection {
     /// Sends all of any byte sequence (`[UInt8]`, `ArraySlice`, `Data`, `String.UTF8View`, ...).
     ///
     /// - Throws: ``SocketError`` from `send`.
-    public func sendAll<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(SocketError) {
-        try withContiguousBytes(bytes) { (raw) throws(SocketError) in try sendAll(raw) }
+    public func sendAll<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: MessageFlags = []) throws(SocketError) {
+        try withContiguousBytes(bytes) { (raw) throws(SocketError) in try sendAll(raw, flags: flags) }
     }
 
     /// Sends all of a `RawSpan`, looping over short writes.
     ///
     /// - Throws: ``SocketError`` from `send`.
-    public func sendAll(_ bytes: RawSpan) throws(SocketError) {
-        try bytes.withUnsafeBytes { (raw) throws(SocketError) in try sendAll(raw) }
-    }
-
-    /// Sends some of `bytes` without blocking; `nil` when the send buffer is full.
-    ///
-    /// - Throws: ``SocketError`` from `send` for anything but "would block".
-    public func trySend(_ bytes: UnsafeRawBufferPointer) throws(SocketError) -> Int? {
-        let fd = descriptor
-        return try nonBlockingSyscall(.send) {
-            system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
-        }
+    public func sendAll(_ bytes: RawSpan, flags: MessageFlags = []) throws(SocketError) {
+        try bytes.withUnsafeBytes { (raw) throws(SocketError) in try sendAll(raw, flags: flags) }
     }
 
     /// Receives up to `buffer.count` bytes. The corresponding C call is `recv(2)`.
@@ -199,27 +259,93 @@ extension StreamConnection {
     /// - Returns: the number of bytes received; `0` means the peer closed its
     ///   sending side (end of stream), which is not an error.
     /// - Throws: ``SocketError`` from `recv`, such as `.connectionReset`;
-    ///   `.timedOut` when a receive timeout passes.
+    ///   `.timedOut` when a receive timeout passes; `.wouldBlock` on a non-blocking
+    ///   socket or with ``MessageFlags/dontWait``; `invalidArgument` for an empty
+    ///   buffer, whose 0 would look like end of stream.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
-        let fd = descriptor
-        return try blockingResult(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags.rawValue) }
+        try SocketCalls.receiveStream(descriptor, buffer, flags: flags.rawValue)
     }
 
     /// Receives up to `buffer.count` bytes into a byte array's existing storage.
     ///
     /// - Returns: the number of bytes received; `0` means end of stream.
-    /// - Throws: ``SocketError`` from `recv`.
+    /// - Throws: ``SocketError`` from `recv`; `invalidArgument` for an empty array.
     public func receive(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> Int {
-        try buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(SocketError) in try receive(into: raw, flags: flags) }
-        }.get()
+        try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
+            let raw = UnsafeMutableRawBufferPointer(elements)
+            return try receive(into: raw, flags: flags)
+        }
+    }
+
+    /// Receives into a `MutableRawSpan`.
+    ///
+    /// - Returns: the number of bytes received; `0` means end of stream.
+    /// - Throws: ``SocketError`` from `recv`; `invalidArgument` for an empty span.
+    public func receive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int {
+        try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try receive(into: raw, flags: flags) }
+    }
+
+    /// Receives into the free capacity of an `OutputRawSpan`, which grows by the bytes received.
+    ///
+    /// - Returns: the number of bytes received; `0` means end of stream.
+    /// - Throws: ``SocketError`` from `recv`; `invalidArgument` when the span has no free capacity.
+    public func receive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> Int in
+            let received = try receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            initialized += received
+            return received
+        }
+    }
+
+    /// Receives up to `maxCount` bytes as a new array; empty means end of stream.
+    ///
+    /// Allocates the array; the allocation-free calls take a buffer.
+    /// - Throws: ``SocketError`` from `recv`; `invalidArgument` when `maxCount` is not positive.
+    public func receive(maxCount: Int, flags: MessageFlags = []) throws(SocketError) -> [UInt8] {
+        guard maxCount > 0 else {
+            throw SocketError(.receive, .invalidArgument("maxCount must be positive (\(maxCount))"))
+        }
+        var bytes = [UInt8](repeating: 0, count: maxCount)
+        let count = try receive(into: &bytes, flags: flags)
+        bytes.removeSubrange(count...)
+        return bytes
     }
 
     /// Receives without blocking; `nil` when nothing is there yet, `0` at end of stream.
+    /// The corresponding C call is `recv(2)` with `MSG_DONTWAIT`.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int? {
-        let fd = descriptor
-        return try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, CInt(MSG_DONTWAIT)) }
+    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try SocketCalls.tryReceiveStream(descriptor, buffer, flags: flags.rawValue)
+    }
+
+    /// Receives into a byte array's existing storage without blocking; `nil` when nothing is there yet.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceive(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
+            let raw = UnsafeMutableRawBufferPointer(elements)
+            return try tryReceive(into: raw, flags: flags)
+        }
+    }
+
+    /// Receives into a `MutableRawSpan` without blocking; `nil` when nothing is there yet.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceive(into: raw, flags: flags) }
+    }
+
+    /// Receives into the free capacity of an `OutputRawSpan` without blocking; `nil`
+    /// when nothing is there yet, `0` at end of stream.
+    ///
+    /// - Throws: ``SocketError`` from `recv` for anything but "would block".
+    public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
+        try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> Int? in
+            guard let received = try tryReceive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            else { return nil }
+            initialized += received
+            return received
+        }
     }
 }

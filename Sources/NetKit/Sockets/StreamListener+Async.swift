@@ -33,7 +33,7 @@ extension StreamListener {
         let (accepted, peer) = try await registration.perform(.read, .accept, deadline: deadline) { () throws(SocketError) in
             try Self.acceptNonBlocking(fd)
         }
-        return AcceptedConnection(connection: StreamConnection(unsafeAdopting: accepted), peer: peer)
+        return AcceptedConnection(owner: DescriptorOwner(accepted), peer: peer)
     }
 
     /// Switches the listener to non-blocking mode once, for async accept.
@@ -53,10 +53,10 @@ extension StreamListener {
     func acceptWaitingWithPoll() throws(SocketError) -> AcceptedConnection {
         let fd = descriptor
         let timeout = try option(.receiveTimeout)
-        let deadline = timeout > .zero ? ContinuousClock.now + timeout : nil
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
             if let (accepted, peer) = try Self.acceptNonBlocking(fd) {
-                return AcceptedConnection(connection: StreamConnection(unsafeAdopting: accepted), peer: peer)
+                return AcceptedConnection(owner: DescriptorOwner(accepted), peer: peer)
             }
             var remaining: Duration? = nil
             if let deadline {
@@ -73,18 +73,6 @@ extension StreamListener {
 
     /// One non-blocking `accept`: the new descriptor and the peer, or `nil` when none is queued.
     static func acceptNonBlocking(_ fd: CInt) throws(SocketError) -> (CInt, SocketAddress)? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let accepted: CInt? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> CInt? in
-                try nonBlockingSyscall(.accept) { system_accept(fd, address, &length) }
-            }
-        }
-        guard let accepted else { return nil }
-        #if !os(Linux)
-        _ = system_fcntl(accepted, F_SETFD, FD_CLOEXEC)
-        #endif
-        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
-        return (accepted, peer)
+        try SocketCalls.tryAccept(fd)
     }
 }

@@ -7,6 +7,18 @@ import CNetKitShims
 /// let accepted = try listener.accept()
 /// print("connection from", accepted.peer)
 /// ```
+///
+/// To set options before the socket is bound or listens (``SocketOption/reusePort``
+/// to share a port, ``SocketOption/ipv6Only``, buffer sizes), create it unbound and
+/// take the steps yourself:
+///
+/// ```swift
+/// let listener = try StreamListener(family: .ipv6)
+/// try listener.setOption(.ipv6Only, true)
+/// try listener.setOption(.reusePort, true)
+/// try listener.bind(to: .ipv6(.any, port: 8080))
+/// try listener.listen(backlog: 512)
+/// ```
 public struct StreamListener: ~Copyable, Socket, Sendable {
     /// The descriptor's one owner (see `DescriptorOwner`).
     @usableFromInline
@@ -35,6 +47,37 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
         self = listener
     }
 
+    /// Creates an unbound stream socket, to configure and then ``bind(to:removingStaleFile:)``
+    /// and ``listen(backlog:)``. The corresponding C call is `socket(family, SOCK_STREAM, 0)`.
+    ///
+    /// Unlike ``init(bindingTo:backlog:reuseAddress:)`` it sets no option.
+    /// - Throws: ``SocketError`` from `socket`.
+    public init(family: AddressFamily) throws(SocketError) {
+        owner = DescriptorOwner(try SocketCalls.open(family: family, type: CNK_SOCK_STREAM, protocol: 0))
+    }
+
+    /// Binds the socket to a local address. The corresponding C call is `bind(2)`.
+    ///
+    /// - Parameters:
+    ///   - address: where to listen; port 0 picks an ephemeral port.
+    ///   - removingStaleFile: for a Unix socket path in use (`EADDRINUSE`), whether to
+    ///     remove the file and bind again when it is a socket file nobody listens on
+    ///     (left behind by a process that died). A live listener's file, or any other
+    ///     kind of file, is never removed.
+    /// - Throws: ``SocketError`` from `bind` (`.addressInUse` when the address is
+    ///   taken), or from `unlink`.
+    public func bind(to address: SocketAddress, removingStaleFile: Bool = false) throws(SocketError) {
+        try SocketCalls.bind(descriptor, to: address, removingStaleFile: removingStaleFile)
+    }
+
+    /// Starts accepting connections. The corresponding C call is `listen(2)`.
+    ///
+    /// - Parameter backlog: the queue of connections not yet accepted (the kernel caps it at `somaxconn`).
+    /// - Throws: ``SocketError`` from `listen`.
+    public func listen(backlog: Int = 128) throws(SocketError) {
+        try SocketCalls.listen(descriptor, backlog: backlog)
+    }
+
     /// Takes ownership of a raw descriptor, which must be a listening stream socket.
     public init(unsafeAdopting descriptor: CInt) {
         owner = DescriptorOwner(descriptor)
@@ -48,15 +91,28 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
         try owner.close()
     }
 
+    /// Closes the listener and, for a Unix socket file, removes the file. The
+    /// corresponding C calls are `getsockname`, `close` and `unlink`.
+    ///
+    /// - Parameter removingSocketFile: whether to remove the socket file a Unix-domain
+    ///   listener is bound to (nothing is removed for IP or abstract addresses).
+    /// - Throws: ``SocketError`` from `close` or `unlink`; the descriptor is released either way.
+    public consuming func close(removingSocketFile: Bool) throws(SocketError) {
+        let address = removingSocketFile ? try? SocketCalls.localAddress(descriptor) : nil
+        try owner.close()
+        if case .unix(let path)? = address, !path.isAbstract, path.count > 0 {
+            try SocketCalls.removeSocketFile(path)
+        }
+    }
+
     /// Hands out the raw descriptor without closing it; the caller now owns it.
     public consuming func release() -> CInt {
         owner.release()
     }
 
-    /// Lends the raw descriptor to `body`. Do not close it or keep it past `body`.
-    public func withUnsafeDescriptor<R, E: Error>(_ body: (CInt) throws(E) -> R) throws(E) -> R {
-        try body(descriptor)
-    }
+    /// The raw descriptor, still owned by the socket: do not close it or use it after the socket is gone.
+    /// socket2 calls this `as_raw_fd`.
+    public var unsafeDescriptor: CInt { descriptor }
 
     /// Waits for a connection and returns it with the peer's address. The corresponding
     /// C call is `accept4(2)` with `SOCK_CLOEXEC` (`accept` on Darwin).
@@ -65,7 +121,8 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     ///   `.timedOut` when a receive timeout passes.
     public func accept() throws(SocketError) -> AcceptedConnection {
         if isNonBlockingForAsync { return try acceptWaitingWithPoll() }
-        return try acceptConnection(blocking: true)!
+        let (fd, peer) = try SocketCalls.accept(descriptor)
+        return AcceptedConnection(owner: DescriptorOwner(fd), peer: peer)
     }
 
     /// Accepts a connection without blocking; `nil` when none is waiting.
@@ -77,31 +134,9 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     /// - Throws: ``SocketError`` from `poll` or `accept` for anything but "would block".
     public func tryAccept() throws(SocketError) -> AcceptedConnection? {
         if try !SocketCalls.isNonBlocking(descriptor) {
-            var item = PollItem(descriptor: descriptor, interest: .readable)
-            let ready = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
-                try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: .zero)
-            }
-            if ready == 0 { return nil }
+            if try SocketCalls.waitUntilReady(descriptor, .readable, timeout: .zero) == 0 { return nil }
         }
-        return try acceptConnection(blocking: false)
-    }
-
-    private func acceptConnection(blocking: Bool) throws(SocketError) -> AcceptedConnection? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let fd = descriptor
-        let accepted: CInt? = try withUnsafeMutablePointer(to: &storage) { (pointer) throws(SocketError) -> CInt? in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(SocketError) -> CInt? in
-                let call = { system_accept(fd, address, &length) }
-                return blocking ? try blockingResult(.accept, call) : try nonBlockingSyscall(.accept, call)
-            }
-        }
-        guard let accepted else { return nil }
-        let connection = StreamConnection(unsafeAdopting: accepted)
-        #if !os(Linux)
-        _ = system_fcntl(accepted, F_SETFD, FD_CLOEXEC)
-        #endif
-        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
-        return AcceptedConnection(connection: connection, peer: peer)
+        guard let (fd, peer) = try SocketCalls.tryAccept(descriptor) else { return nil }
+        return AcceptedConnection(owner: DescriptorOwner(fd), peer: peer)
     }
 }

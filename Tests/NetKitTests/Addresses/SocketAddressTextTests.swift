@@ -1,5 +1,6 @@
 import CNetKitShims
 import Testing
+import NetKitTestSupport
 @testable import NetKit
 
 @Suite("Socket address text: host:port, [v6]:port, Unix paths")

@@ -147,7 +147,7 @@ struct AsyncMessageTests {
         try await withLoop(backend) { loop in
             let server = DatagramBox(try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0)))
             try server.socket.register(on: loop)
-            try server.socket.setOption(.receivePacketInfo, true)
+            try server.socket.setOption(.ipv4ReceivePacketInfo, true)
             let address = try server.socket.localAddress
             let client = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
             try client.register(on: loop)
@@ -175,14 +175,14 @@ struct AsyncMessageTests {
             try receiver.register(on: loop)
             try sender.register(on: loop)
             let address = try receiver.localAddress
-            var outgoing = DatagramBatch(capacity: 8, bufferSize: 32)
+            var outgoing = try DatagramBatch(capacity: 8, bufferSize: 32)
             for index in 0..<8 {
                 let bytes = Array("datagram \(index)".utf8)
                 let appended = bytes.withUnsafeBytes { outgoing.append($0, to: address) }
                 #expect(appended)
             }
             #expect(try await sender.send(outgoing) == 8)
-            var incoming = DatagramBatch(capacity: 16, bufferSize: 32)
+            var incoming = try DatagramBatch(capacity: 16, bufferSize: 32)
             var total = 0
             while total < 8 {
                 total += try await receiver.receive(into: &incoming, deadline: .after(.seconds(10)))

@@ -1,6 +1,7 @@
 import Testing
 @testable import NetKit
 import CNetKitShims
+import NetKitTestSupport
 
 @Suite("Multicast on the loopback interface")
 struct MulticastTests {
@@ -26,8 +27,8 @@ struct MulticastTests {
             try sender.bind(to: .ipv4(.any, port: 0))
             try sender.setMulticastInterface(index: loopback)
         }
-        try sender.setOption(.multicastLoop, true)
-        try sender.setOption(.multicastTimeToLive, 1)
+        try sender.setOption(.ipv4MulticastLoop, true)
+        try sender.setOption(.ipv4MulticastTimeToLive, 1)
         do {
             try sender.send(Array("to the group".utf8), to: .ipv4(group, port: port))
         } catch {
@@ -67,7 +68,7 @@ struct MulticastTests {
         let sender = try DatagramSocket(bindingTo: .ipv6(.any, port: 0))
         try sender.setMulticastInterface(index: loopback)
         try sender.setOption(.ipv6MulticastLoop, true)
-        try sender.setOption(.multicastHopLimit, 1)
+        try sender.setOption(.ipv6MulticastHopLimit, 1)
         do {
             var scoped = group
             scoped.scopeID = loopback

@@ -93,7 +93,7 @@ struct OffloadTests {
         try server.setOption(.receiveTimeout, .seconds(5))
         let client = try DatagramSocket(family: .ipv4)
         let destination = try server.localAddress
-        var batch = DatagramBatch(capacity: 3, bufferSize: 4096)
+        var batch = try DatagramBatch(capacity: 3, bufferSize: 4096)
         let first = [UInt8](repeating: 1, count: 300)
         let second = [UInt8](repeating: 2, count: 250)
         let staged1 = first.withUnsafeBytes { batch.append($0, to: destination, segmentSize: 100) }
@@ -114,7 +114,7 @@ struct OffloadTests {
         #expect(bytes == [1, 1, 1, 2, 2, 2, 3])
         // The same batch, received into: the control area is cleared for receiving.
         try client.send([9], to: destination)
-        var incoming = DatagramBatch(capacity: 2, bufferSize: 64)
+        var incoming = try DatagramBatch(capacity: 2, bufferSize: 64)
         let received = try server.receive(into: &incoming)
         #expect(received == 1)
     }

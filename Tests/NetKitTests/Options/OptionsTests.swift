@@ -1,3 +1,4 @@
+import CNetKitShims
 import Testing
 @testable import NetKit
 
@@ -57,28 +58,28 @@ struct OptionsTests {
         OptionCase(name: "reusePort", option: .reusePort, values: [true, false], kinds: all),
         OptionCase(name: "keepAlive", option: .keepAlive, values: [true, false], kinds: OptionSocketKind.tcp),
         OptionCase(name: "broadcast", option: .broadcast, values: [true, false], kinds: [.udp4, .udp6]),
-        OptionCase(name: "multicastLoop", option: .multicastLoop, values: [false, true], kinds: [.udp4]),
+        OptionCase(name: "ipv4MulticastLoop", option: .ipv4MulticastLoop, values: [false, true], kinds: [.udp4]),
         OptionCase(name: "ipv6Only", option: .ipv6Only, values: [true, false], kinds: OptionSocketKind.ipv6),
         OptionCase(name: "ipv6MulticastLoop", option: .ipv6MulticastLoop, values: [false, true], kinds: [.udp6]),
         OptionCase(name: "noDelay", option: .noDelay, values: [true, false], kinds: OptionSocketKind.tcp),
     ]
 
     static let integers: [OptionCase<Int>] = [
-        OptionCase(name: "timeToLive", option: .timeToLive, values: [1, 42, 255], kinds: OptionSocketKind.ip),
-        OptionCase(name: "typeOfService", option: .typeOfService, values: [0x20, 0x00], kinds: OptionSocketKind.ip),
-        OptionCase(name: "multicastTimeToLive", option: .multicastTimeToLive, values: [0, 7, 255], kinds: [.udp4]),
-        OptionCase(name: "hopLimit", option: .hopLimit, values: [1, 17, 255], kinds: OptionSocketKind.ipv6),
-        OptionCase(name: "multicastHopLimit", option: .multicastHopLimit, values: [0, 5, 255], kinds: [.udp6]),
-        OptionCase(name: "trafficClass", option: .trafficClass, values: [0x20, 0x00], kinds: OptionSocketKind.ipv6),
+        OptionCase(name: "ipv4TimeToLive", option: .ipv4TimeToLive, values: [1, 42, 255], kinds: OptionSocketKind.ip),
+        OptionCase(name: "ipv4TypeOfService", option: .ipv4TypeOfService, values: [0x20, 0x00], kinds: OptionSocketKind.ip),
+        OptionCase(name: "ipv4MulticastTimeToLive", option: .ipv4MulticastTimeToLive, values: [0, 7, 255], kinds: [.udp4]),
+        OptionCase(name: "ipv6HopLimit", option: .ipv6HopLimit, values: [1, 17, 255], kinds: OptionSocketKind.ipv6),
+        OptionCase(name: "ipv6MulticastHopLimit", option: .ipv6MulticastHopLimit, values: [0, 5, 255], kinds: [.udp6]),
+        OptionCase(name: "ipv6TrafficClass", option: .ipv6TrafficClass, values: [0x20, 0x00], kinds: OptionSocketKind.ipv6),
         OptionCase(name: "keepAliveIdle", option: .keepAliveIdle, values: [30, 7200], kinds: OptionSocketKind.tcp),
         OptionCase(name: "keepAliveInterval", option: .keepAliveInterval, values: [7, 75], kinds: OptionSocketKind.tcp),
         OptionCase(name: "keepAliveCount", option: .keepAliveCount, values: [4, 9], kinds: OptionSocketKind.tcp),
         OptionCase(name: "maximumSegmentSize", option: .maximumSegmentSize, values: [1000, 1200], kinds: OptionSocketKind.tcp),
     ]
 
-    static let durations: [OptionCase<Duration>] = [
-        OptionCase(name: "receiveTimeout", option: .receiveTimeout, values: [.milliseconds(1500), .seconds(3), .zero], kinds: all),
-        OptionCase(name: "sendTimeout", option: .sendTimeout, values: [.milliseconds(500), .seconds(2), .zero], kinds: all),
+    static let durations: [OptionCase<Duration?>] = [
+        OptionCase(name: "receiveTimeout", option: .receiveTimeout, values: [.milliseconds(1500), .seconds(3), nil], kinds: all),
+        OptionCase(name: "sendTimeout", option: .sendTimeout, values: [.milliseconds(500), .seconds(2), nil], kinds: all),
     ]
 
     static let lingers: [OptionCase<Linger>] = [
@@ -88,15 +89,15 @@ struct OptionsTests {
 
     static let datagramFlags: [OptionCase<Bool>] = {
         var cases: [OptionCase<Bool>] = [
-            OptionCase(name: "receivePacketInfo", option: .receivePacketInfo, values: [true, false], kinds: [.udp4]),
-            OptionCase(name: "receivePacketInfoIPv6", option: .receivePacketInfoIPv6, values: [true, false], kinds: [.udp6]),
-            OptionCase(name: "receiveTypeOfService", option: .receiveTypeOfService, values: [true, false], kinds: [.udp4]),
-            OptionCase(name: "receiveTrafficClass", option: .receiveTrafficClass, values: [true, false], kinds: [.udp6]),
+            OptionCase(name: "ipv4ReceivePacketInfo", option: .ipv4ReceivePacketInfo, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "ipv6ReceivePacketInfo", option: .ipv6ReceivePacketInfo, values: [true, false], kinds: [.udp6]),
+            OptionCase(name: "ipv4ReceiveTypeOfService", option: .ipv4ReceiveTypeOfService, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "ipv6ReceiveTrafficClass", option: .ipv6ReceiveTrafficClass, values: [true, false], kinds: [.udp6]),
         ]
         #if os(Linux)
         cases += [
-            OptionCase(name: "receiveErrors", option: .receiveErrors, values: [true, false], kinds: [.udp4]),
-            OptionCase(name: "receiveErrorsIPv6", option: .receiveErrorsIPv6, values: [true, false], kinds: [.udp6]),
+            OptionCase(name: "ipv4ReceiveErrors", option: .ipv4ReceiveErrors, values: [true, false], kinds: [.udp4]),
+            OptionCase(name: "ipv6ReceiveErrors", option: .ipv6ReceiveErrors, values: [true, false], kinds: [.udp6]),
             OptionCase(name: "receiveTimestamp", option: .receiveTimestamp, values: [true, false], kinds: [.udp4, .udp6]),
             OptionCase(name: "receiveDropCount", option: .receiveDropCount, values: [true, false], kinds: [.udp4, .udp6]),
             OptionCase(name: "udpReceiveOffload", option: .udpReceiveOffload, values: [true, false], kinds: [.udp4, .udp6]),
@@ -124,7 +125,7 @@ struct OptionsTests {
     func intOption(_ option: OptionCase<Int>) throws { try option.run() }
 
     @Test("Duration options (timeouts)", arguments: durations)
-    func durationOption(_ option: OptionCase<Duration>) throws { try option.run() }
+    func durationOption(_ option: OptionCase<Duration?>) throws { try option.run() }
 
     @Test("Linger option", arguments: lingers)
     func lingerOption(_ option: OptionCase<Linger>) throws { try option.run() }
@@ -167,7 +168,7 @@ struct OptionsTests {
     @Test("an IPv6 option on an IPv4 socket fails typed, naming setsockopt and the option")
     func wrongFamily() throws {
         let socket = try DatagramSocket(family: .ipv4)
-        let error = #expect(throws: SocketError.self) { try socket.setOption(.hopLimit, 5) }
+        let error = #expect(throws: SocketError.self) { try socket.setOption(.ipv6HopLimit, 5) }
         #expect(error?.operation == .setSocketOption)
         #expect(error?.errno == .protocolNotAvailable)
         #expect(error?.option == "IPPROTO_IPV6, IPV6_UNICAST_HOPS")
@@ -189,11 +190,11 @@ struct OptionsTests {
     @Test("values the kernel or NetKit refuse are typed errors")
     func refusedValues() throws {
         let socket = try DatagramSocket(family: .ipv4)
-        let ttl = #expect(throws: SocketError.self) { try socket.setOption(.timeToLive, 300) }
+        let ttl = #expect(throws: SocketError.self) { try socket.setOption(.ipv4TimeToLive, 300) }
         #expect(ttl?.errno == .invalidArgument)
         #expect(ttl?.option == "IPPROTO_IP, IP_TTL")
 
-        let huge = #expect(throws: SocketError.self) { try socket.setOption(.timeToLive, Int(Int32.max) + 1) }
+        let huge = #expect(throws: SocketError.self) { try socket.setOption(.ipv4TimeToLive, Int(Int32.max) + 1) }
         #expect(huge?.errno == nil)
         #expect(huge?.description.contains("does not fit a C int") == true)
 
@@ -237,4 +238,26 @@ struct OptionsTests {
         #expect(driver.calls == ["setsockopt", "setsockopt"])
     }
     #endif
+
+    @Test("read-only options are properties: isListening, socketType, pendingError")
+    func readOnlyProperties() throws {
+        let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))
+        #expect(try listener.isListening)
+        #expect(try listener.socketType == .stream)
+        #expect(try listener.pendingError == nil)
+        let client = try StreamConnection(connectingTo: listener.localAddress)
+        #expect(try !client.isListening)
+        let udp = try DatagramSocket(family: .ipv6)
+        #expect(try !udp.isListening)
+        #expect(try udp.socketType == .datagram)
+    }
+
+    @Test("each option carries its C names; a raw option prints numbers")
+    func optionsNameThemselves() {
+        #expect(SocketOption<Int>.receiveBufferSize.description == "SOL_SOCKET, SO_RCVBUF")
+        #expect(SocketOption<Int>.ipv6HopLimit.description == "IPPROTO_IPV6, IPV6_UNICAST_HOPS")
+        #expect(SocketOption<Bool>.ipv4MulticastLoop.description == "IPPROTO_IP, IP_MULTICAST_LOOP")
+        #expect(SocketOption<Int>(level: 9999, name: 12345).description == "level 9999, option 12345")
+        #expect(SocketOption<Bool>(level: SOL_SOCKET, name: SO_REUSEADDR) == .reuseAddress)
+    }
 }

@@ -1,6 +1,7 @@
 import Testing
 @testable import NetKit
 import CNetKitShims
+import NetKitTestSupport
 
 /// The course's "TCP and UDP at once": one thread, one readiness wait, a UDP echo
 /// socket, a TCP listener and its connections.

@@ -51,6 +51,7 @@ struct ResolverAddressTests {
         #endif
     }
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func interfaceErrorsComeFromErrno() {
         let driver = MockingDriver()
         driver.failNext("if_nametoindex", with: [.noMemory])
@@ -60,6 +61,7 @@ struct ResolverAddressTests {
             #expect(throws: SocketError(.interfaceIndex, errno: .ioError)) { try Resolver.interfaceName(index: 1) }
         }
     }
+    #endif
 }
 
 /// The blocking shortcut, called from a synchronous context so overload resolution picks it.

@@ -26,6 +26,7 @@ struct ResolverAsyncTests {
         }
     }
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func theCallRunsOnItsOwnThreadAndFreesItsList() async throws {
         let driver = MockingDriver()
         driver.failNext("getaddrinfo", with: [.interrupted])
@@ -35,7 +36,9 @@ struct ResolverAsyncTests {
         #expect(results.map(\.address) == [.ipv4(.loopback, port: 80)])
         #expect(driver.calls == ["pthread_create", "getaddrinfo", "getaddrinfo", "freeaddrinfo"])
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func noThreadIsAnEAISystemError() async {
         let driver = MockingDriver()
         driver.failNext("pthread_create", with: [.wouldBlock])
@@ -52,7 +55,9 @@ struct ResolverAsyncTests {
         #expect(error?.resolverError?.query == "127.0.0.1:80")
         #expect(driver.calls == ["pthread_create"])
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func cancelledBeforeStartingStartsNoThread() async {
         let driver = MockingDriver()
         let task = Task { () async -> Result<[AddressInfo], SocketError> in
@@ -74,6 +79,7 @@ struct ResolverAsyncTests {
         #expect(error.description.contains("for localhost:80"))
         #expect(driver.calls.isEmpty)
     }
+    #endif
 
     @Test func cancellationWinsOverALateResultAndResumesOnce() async {
         // A CheckedContinuation traps if resumed twice, so this also proves "once".

@@ -61,13 +61,14 @@ struct ResolverDatabaseTests {
 
     // MARK: - Buffer growth and errors
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test(.enabled(if: servicesDatabaseExists, "needs /etc/services (package netbase)"))
     func aTooSmallBufferGrowsUntilTheEntryFits() throws {
         let driver = MockingDriver()
         let entry = try MockingDriver.$current.withValue(driver) {
             try "http".withCString { name in
                 try "tcp".withCString { proto in
-                    try Resolver.growingLookup(.getServiceEntry, entry: servent(), initialSize: 4) { entry, buffer, length, result in
+                    try ResolverCalls.growingLookup(.getServiceEntry, entry: servent(), initialSize: 4) { entry, buffer, length, result in
                         system_getservbyname_r(name, proto, entry, buffer, length, result)
                     } convert: { ServiceEntry($0) }
                 }
@@ -78,7 +79,9 @@ struct ResolverDatabaseTests {
         #expect(driver.calls.count > 1)
         #expect(driver.calls.allSatisfy { $0 == "getservbyname_r" })
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func rangeErrorsGrowTheBufferThenGiveUp() {
         let driver = MockingDriver()
         driver.failNext("getprotobynumber_r", with: Array(repeating: Errno(rawValue: ERANGE), count: 11))
@@ -90,7 +93,9 @@ struct ResolverDatabaseTests {
         // 1 KiB, 2 KiB, ... 1 MiB: eleven tries.
         #expect(driver.calls.count == 11)
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test(.enabled(if: protocolsDatabaseExists, "needs /etc/protocols (package netbase)"))
     func rangeAndInterruptAreRetried() throws {
         let driver = MockingDriver()
@@ -99,7 +104,9 @@ struct ResolverDatabaseTests {
         #expect(entry?.number == 17)
         #expect(driver.calls == Array(repeating: "getprotobyname_r", count: 4))
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func otherErrorsAreThrown() {
         let driver = MockingDriver()
         driver.failNext("getservbyport_r", with: [.ioError])
@@ -109,4 +116,5 @@ struct ResolverDatabaseTests {
             }
         }
     }
+    #endif
 }

@@ -32,6 +32,7 @@ struct ResolverNameInfoTests {
         #expect(udp.service == "domain")
     }
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func unixAddressesAreAFamilyError() {
         let address = SocketAddress.unix(UnixSocketPath(rawBytes: Array("/tmp/x".utf8), isAbstract: false))
         let driver = MockingDriver()
@@ -43,7 +44,9 @@ struct ResolverNameInfoTests {
         #expect(error?.resolverError == .familyNotSupported)
         #expect(error?.address == address)
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func systemErrorsCarryErrnoAndTheAddress() {
         let driver = MockingDriver()
         driver.failNext("getnameinfo", with: [.interrupted, .noMemory])
@@ -57,4 +60,5 @@ struct ResolverNameInfoTests {
         #expect(error?.resolverError?.systemError == .noMemory)
         #expect(error?.description.hasPrefix("getnameinfo(127.0.0.1:80) failed: ") == true)
     }
+    #endif
 }

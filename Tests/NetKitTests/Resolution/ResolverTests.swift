@@ -121,6 +121,7 @@ struct ResolverTests {
         }
     }
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func nulBytesAreRefusedBeforeCallingTheSystem() {
         let driver = MockingDriver()
         MockingDriver.$current.withValue(driver) {
@@ -133,7 +134,9 @@ struct ResolverTests {
         }
         #expect(driver.calls.isEmpty)
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func systemErrorIsEAISystemWithErrno() {
         let driver = MockingDriver()
         driver.failNext("getaddrinfo", with: [.noMemory])
@@ -147,7 +150,9 @@ struct ResolverTests {
         // A failed call returns no list, so there is nothing to free.
         #expect(driver.calls == ["getaddrinfo"])
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func interruptedCallIsRetried() throws {
         let driver = MockingDriver()
         driver.failNext("getaddrinfo", with: [.interrupted, .interrupted])
@@ -157,7 +162,9 @@ struct ResolverTests {
         #expect(results.map(\.address) == [.ipv4(.loopback, port: 80)])
         #expect(driver.calls == ["getaddrinfo", "getaddrinfo", "getaddrinfo", "freeaddrinfo"])
     }
+    #endif
 
+    #if DEBUG  // MockingDriver (the syscall mocking seam) exists in debug builds only
     @Test func everyListIsFreedExactlyOnce() throws {
         let driver = MockingDriver()
         var successes = 0
@@ -181,6 +188,7 @@ struct ResolverTests {
         }
         #expect(successes > 1_000)
     }
+    #endif
 
     @Test func resolverErrorsCompareByCodeOnly() {
         let detailed = ResolverError(code: EAI_NONAME, host: "a", service: "b")

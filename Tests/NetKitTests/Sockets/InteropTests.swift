@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NetKitTestSupport
 @testable import NetKit
 
 // Peers NetKit did not write: Python's `socket` module and socat. Python is

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NetKit
+import NetKitTestSupport
 
 // The README's tour snippets, copied here so they are proven to compile and work.
 // Only the port (ephemeral instead of 9999/7777), the endless server loops (one
@@ -68,7 +69,7 @@ struct StreamAndDatagramTourTests {
         try connection.setOption(.noDelay, true)                  // typed: level, name and value type together
         try connection.setOption(.keepAliveIdle, 30)              // seconds (TCP_KEEPIDLE)
         try connection.setOption(.linger, Linger(timeout: .seconds(5)))
-        try udp.setOption(.timeToLive, 16)
+        try udp.setOption(.ipv4TimeToLive, 16)
         try udp.joinMulticastGroup(.v4(IPv4Address(239, 1, 2, 3)), interfaceIndex: try Resolver.interfaceIndex(named: "lo"))
 
         var items = [PollItem(udp, interest: .readable), PollItem(listener, interest: .readable)]

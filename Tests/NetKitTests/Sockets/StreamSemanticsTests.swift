@@ -1,4 +1,5 @@
 import Testing
+import NetKitTestSupport
 @testable import NetKit
 
 @Suite("Stream sockets: connect, sendAll, shutdown, end of stream")

@@ -2,23 +2,7 @@ import Foundation
 import Testing
 @testable import NetKit
 import CNetKitShims
-
-/// A fresh directory for socket files, removed with everything in it when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("netkit-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    func socketAddress(_ name: String) throws -> SocketAddress {
-        .unix(try UnixSocketPath(path + "/" + name))
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import NetKitTestSupport
 
 /// An abstract name no other test (or process) uses.
 func uniqueAbstractName(_ tag: String) throws -> SocketAddress {

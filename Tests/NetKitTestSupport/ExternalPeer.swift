@@ -3,14 +3,15 @@ import Testing
 
 /// A peer process NetKit did not write (python3, socat), with its standard streams
 /// as pipes. Ports travel through argv and the peer's output, never via sleeps.
-final class ExternalPeer {
-    let process = Process()
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
+public final class ExternalPeer {
+    public let process = Process()
+    public let input = Pipe()
+    public let output = Pipe()
+    public let errors = Pipe()
     private let exited = DispatchSemaphore(value: 0)
 
-    init(_ arguments: [String]) throws {
+    /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments.
+    public init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.standardInput = input
@@ -21,19 +22,19 @@ final class ExternalPeer {
     }
 
     /// Runs a Python program with `python3 -c`, passing `arguments` in `sys.argv[1...]`.
-    static func python(_ program: String, _ arguments: String...) throws -> ExternalPeer {
+    public static func python(_ program: String, _ arguments: String...) throws -> ExternalPeer {
         try ExternalPeer(["python3", "-c", program] + arguments)
     }
 
     /// The full path of `tool` on `PATH`, or nil when it is not installed.
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Reads one line (without its newline) from the peer's standard output, or from
     /// its standard error; nil at end of file. The peers bound their own waits.
-    func readLine(fromErrors: Bool = false) -> String? {
+    public func readLine(fromErrors: Bool = false) -> String? {
         let handle = (fromErrors ? errors : output).fileHandleForReading
         var bytes: [UInt8] = []
         while true {
@@ -45,7 +46,7 @@ final class ExternalPeer {
     }
 
     /// Reads lines until one contains `marker`, and returns it (for socat's `-d -d` log).
-    func readLine(containing marker: String, fromErrors: Bool = false, limit: Int = 50) -> String? {
+    public func readLine(containing marker: String, fromErrors: Bool = false, limit: Int = 50) -> String? {
         for _ in 0..<limit {
             guard let line = readLine(fromErrors: fromErrors) else { return nil }
             if line.contains(marker) { return line }
@@ -54,12 +55,12 @@ final class ExternalPeer {
     }
 
     /// Writes bytes to the peer's standard input.
-    func write(_ text: String) {
+    public func write(_ text: String) {
         input.fileHandleForWriting.write(Data(text.utf8))
     }
 
     /// Waits (bounded) for the peer to exit and returns its status; nil if it did not.
-    func exitStatus(within timeout: Duration = .seconds(15)) -> Int32? {
+    public func exitStatus(within timeout: Duration = .seconds(15)) -> Int32? {
         let (seconds, _) = timeout.components
         guard exited.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
         exited.signal()   // Later calls (and deinit) return at once.

@@ -11,11 +11,7 @@ func withCheckedCString<R>(
     if text.utf8.contains(0) {
         throw SocketError(operation, .invalidArgument("\(label) \(text.debugDescription) contains a NUL byte"))
     }
-    // `withCString` only rethrows untyped errors; carry the typed one across in a `Result`.
-    let result = text.withCString { pointer in
-        Result { () throws(SocketError) -> R in try body(pointer) }
-    }
-    return try result.get()
+    return try carryingTypedError(through: { text.withCString($0) }, body)
 }
 
 /// Lends `text` as a C string, or `nil` as a null pointer; see ``withCheckedCString(_:named:for:_:)``.
