@@ -142,6 +142,9 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         return id
     }
 
+    /// Whether the loop thread has finished shutting down (no timer fires any more).
+    var hasStopped: Bool { stopped.load(ordering: .acquiring) }
+
     /// Disarms a deadline whose call finished first.
     func cancelTimer(_ id: UInt64) {
         let target = timers.withLock { $0.cancel(id) }
@@ -227,9 +230,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
             let now = ContinuousClock.now
             timers.withLock { $0.expire(at: now, into: &expired) }
-            for target in expired {
-                target.registration.finish(index: target.index, sequence: target.sequence, reason: .timedOut)
-            }
+            for target in expired { target.fire(.timedOut) }
             expired.removeAll(keepingCapacity: true)
         }
         finishShutdown()
@@ -239,7 +240,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     private func finishShutdown() {
         let registrations = slots.withLock { $0.closeAll() }
         for registration in registrations { registration.close(.loopShutDown) }
-        timers.withLock { $0.removeAll() }
+        for target in timers.withLock({ $0.removeAll() }) { target.fire(.loopShutDown) }
         let leftover = jobs.withLock { queue -> [UnownedJob] in
             queue.isClosed = true
             defer { queue.pending = [] }

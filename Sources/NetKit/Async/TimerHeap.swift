@@ -8,11 +8,32 @@ struct TimerHeap {
         var id: UInt64
     }
 
-    /// What a timer wakes: one waiter record of one registration.
+    /// What a timer wakes: one waiter record of one registration, or a sleeper.
     struct Target {
-        let registration: Registration
+        let registration: Registration?
         let index: Int
         let sequence: UInt32
+        let sleeper: LoopSleeper?
+
+        init(registration: Registration, index: Int, sequence: UInt32) {
+            self.registration = registration
+            self.index = index
+            self.sequence = sequence
+            sleeper = nil
+        }
+
+        init(sleeper: LoopSleeper) {
+            registration = nil
+            index = 0
+            sequence = 0
+            self.sleeper = sleeper
+        }
+
+        /// Ends what the timer guards with `reason`.
+        func fire(_ reason: WakeReason) {
+            if let sleeper { sleeper.finish(reason) }
+            registration?.finish(index: index, sequence: sequence, reason: reason)
+        }
     }
 
     private(set) var heap: [Entry] = []
@@ -57,10 +78,12 @@ struct TimerHeap {
         }
     }
 
-    /// Drops everything (loop shutdown).
-    mutating func removeAll() {
+    /// Drops everything (loop shutdown); returns the targets that were live, to end outside the lock.
+    mutating func removeAll() -> [Target] {
+        let targets = Array(live.values)
         heap.removeAll()
         live.removeAll()
+        return targets
     }
 
     // MARK: - Heap
