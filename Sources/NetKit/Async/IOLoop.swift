@@ -229,9 +229,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
             let now = ContinuousClock.now
             timers.withLock { $0.expire(at: now, into: &expired) }
-            for target in expired {
-                target.registration.finish(index: target.index, sequence: target.sequence, reason: target.reason)
-            }
+            for target in expired { target.fire(target.reason) }
             expired.removeAll(keepingCapacity: true)
         }
         finishShutdown()
@@ -243,9 +241,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         for registration in registrations { registration.close(.loopShutDown) }
         // Waiters on registrations outside the slot table (serve's limiter and
         // back-off) are reached through their timers.
-        for target in timers.withLock({ $0.close() }) {
-            target.registration.finish(index: target.index, sequence: target.sequence, reason: .loopShutDown)
-        }
+        for target in timers.withLock({ $0.close() }) { target.fire(.loopShutDown) }
         let leftover = jobs.withLock { queue -> [UnownedJob] in
             queue.isClosed = true
             defer { queue.pending = [] }
