@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# System calls (strace -f -c) and user-space instructions (callgrind) per round
+# trip for the async section's A1 (UDP) and A2 (TCP) ping-pong, by stack.
+#
+#   Benchmarks/async-profile.sh [STACK ...]        (default: c-epoll netkit-loop nio-async)
+#
+# Each figure is (count at N - count at 200) / (N - 200) from two bounded runs of
+# `netkit-bench --profile STACK --workload a1|a2 --count N`, which cancels
+# start-up, thread creation and tear-down (stacks that hop between threads wake
+# each other a timing-dependent number of times: a long run averages that). A round trip is one message each
+# way, so "per end" is half the round trip's calls: each end sends one message
+# and receives one. The target is <= 3 per end (send, receive, one readiness wait).
+# Environment: STRACE_COUNT (default 20000), CALLGRIND_COUNT (default 4000),
+# SKIP_CALLGRIND=1, WORKLOADS ("a1 a2").
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v strace >/dev/null; then
+    echo "installing strace" >&2
+    (apt-get update -qq && apt-get install -y -qq strace) >&2
+fi
+if [ -z "${SKIP_CALLGRIND:-}" ] && ! command -v valgrind >/dev/null; then
+    echo "installing valgrind" >&2
+    (apt-get update -qq && apt-get install -y -qq valgrind) >&2
+fi
+
+swift build -c release --product netkit-bench >&2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# valgrind 3.19 cannot read Swift 6.3's DWARF 5: profile a copy without debug info.
+cp .build/release/netkit-bench "$work/netkit-bench"
+strip --strip-debug "$work/netkit-bench" 2>/dev/null || true
+bench="$work/netkit-bench"
+
+stacks=("$@")
+[ ${#stacks[@]} -eq 0 ] && stacks=(c-epoll netkit-loop nio-async)
+workloads=(${WORKLOADS:-a1 a2})
+n=${STRACE_COUNT:-20000}
+m=${CALLGRIND_COUNT:-4000}
+base=200
+
+# Total calls, and "name=calls" for the busiest ones, of one strace -c summary.
+strace_calls() {
+    strace -f -c -o "$work/strace.txt" "$bench" --profile "$1" --workload "$2" --count "$3" >/dev/null
+    awk '$NF == "total" { print $4 }' "$work/strace.txt"
+}
+strace_table() {
+    # % time, seconds, usecs/call, calls, [errors,] syscall
+    awk '$NF != "total" && $1 ~ /^[0-9.]+$/ && NF >= 5 { print $NF, $4 }' "$work/strace.txt"
+}
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$bench" --profile "$1" --workload "$2" --count "$3" \
+        >/dev/null 2>"$work/valgrind.txt"
+    awk '/^(summary|totals):/ { print $2; exit }' "$work/callgrind.out"
+}
+
+echo "| workload | stack | system calls per round trip | per end | target <= 3 per end | busiest calls per round trip | instructions per round trip |"
+echo "|---|---|---|---|---|---|---|"
+for workload in "${workloads[@]}"; do
+    for stack in "${stacks[@]}"; do
+        one=$(strace_calls "$stack" "$workload" "$base")
+        strace_table | sort > "$work/one.txt"
+        two=$(strace_calls "$stack" "$workload" "$n")
+        strace_table | sort > "$work/two.txt"
+        d=$((n - base))
+        per_trip=$(awk -v a="$one" -v b="$two" -v n="$d" 'BEGIN { printf "%.2f", (b - a) / n }')
+        per_end=$(awk -v t="$per_trip" 'BEGIN { printf "%.2f", t / 2 }')
+        verdict=$(awk -v e="$per_end" 'BEGIN { print (e <= 3.0 ? "pass" : "MISS") }')
+        busiest=$(join -a 2 -e 0 -o 0,1.2,2.2 "$work/one.txt" "$work/two.txt" \
+            | awk -v n="$d" '{ d = ($3 - $2) / n; if (d >= 0.05) printf "%s %.2f\n", $1, d }' \
+            | sort -k2 -n -r | head -6 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
+        ir="-"
+        if [ -z "${SKIP_CALLGRIND:-}" ]; then
+            a=$(instructions "$stack" "$workload" "$base")
+            b=$(instructions "$stack" "$workload" "$m")
+            ir=$(awk -v a="$a" -v b="$b" -v n="$((m - base))" 'BEGIN { printf "%.0f", (b - a) / n }')
+        fi
+        echo "| $workload | $stack | $per_trip | $per_end | $verdict | $busiest | $ir |"
+    done
+done
