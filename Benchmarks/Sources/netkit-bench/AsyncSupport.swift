@@ -153,9 +153,10 @@ func serverUnderLoad(stack: String, tcp: Bool, connections: Int, seconds: Double
     let me = "/proc/self/exe"
     let proto = tcp ? "tcp" : "udp"
     var server = try Child([me, "--serve", stack, proto])
-    guard let portLine = server.line(timeout: 30), portLine.hasPrefix("port "), let port = Int(portLine.dropFirst(5)) else {
+    let portLine = server.line(timeout: 30)
+    guard let portLine, portLine.hasPrefix("port "), let port = Int(portLine.dropFirst(5)) else {
         server.finish(timeout: 1)
-        throw BenchmarkFailure("\(stack) server did not start")
+        throw BenchmarkFailure("\(stack) server did not start" + (portLine.map { ": \($0)" } ?? ""))
     }
     var load: Child
     do {
@@ -169,8 +170,9 @@ func serverUnderLoad(stack: String, tcp: Bool, connections: Int, seconds: Double
         server.finish(timeout: 1)
         return BenchmarkFailure("\(stack) \(proto) × \(connections): \(message)")
     }
-    guard let ready = load.line(timeout: 40), ready == "ready" else {
-        throw fail("the load generator did not get going", load, server)
+    let ready = load.line(timeout: 40)
+    guard ready == "ready" else {
+        throw fail("the load generator did not get going" + (ready.map { ": \($0)" } ?? ""), load, server)
     }
     server.send("mark\n")
     guard let resultLine = load.line(timeout: seconds + 20), resultLine.hasPrefix("result ") else {
