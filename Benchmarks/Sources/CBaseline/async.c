@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -355,23 +356,34 @@ void cb_serve_udp_blocking(int fd) {
 static uint64_t (*control_allocations)(void);
 static long idle_rss = -1;   // VmRSS when the server announced its port, before any connection
 
+/// User + system CPU time of the whole process, µs.
+static double process_cpu_us(void) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+    return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+           (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
 static void *control_main(void *unused) {
     (void)unused;
     char line[64], carry[256];
     int carry_len = 0;
     uint64_t first_allocations = 0, first_echoed = 0;
+    double first_cpu = 0;
     for (;;) {
         int n = cb_read_line(0, line, sizeof line, 600000, carry, &carry_len);
         if (n < 0) _exit(1);
         if (strcmp(line, "mark") == 0) {
             first_allocations = control_allocations();
             first_echoed = cb_echoed();
+            first_cpu = process_cpu_us();
         } else if (strcmp(line, "stop") == 0) {
             uint64_t allocations = control_allocations() - first_allocations;
             uint64_t count = cb_echoed() - first_echoed;
+            double cpu = process_cpu_us() - first_cpu;
             long rss = cb_rss_kib();
-            printf("stats echoed=%llu allocs=%llu rss=%ld idle=%ld\n", (unsigned long long)count,
-                   (unsigned long long)allocations, rss, idle_rss);
+            printf("stats echoed=%llu allocs=%llu rss=%ld idle=%ld cpu_us=%.0f\n", (unsigned long long)count,
+                   (unsigned long long)allocations, rss, idle_rss, cpu);
             fflush(stdout);
             _exit(0);
         }

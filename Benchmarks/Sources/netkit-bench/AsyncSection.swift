@@ -158,6 +158,7 @@ enum AsyncSection {
     static func medianGrowth(_ samples: [AsyncSample]?) -> Double? {
         samples.flatMap { Summary($0.compactMap { s in s.rssKiB.flatMap { rss in s.idleRSSKiB.map { rss - $0 } } })?.median }
     }
+    static func medianCPU(_ samples: [AsyncSample]?) -> Double? { samples.flatMap { Summary($0.compactMap(\.cpuMicrosecondsPerTrip))?.median } }
     static func worstSpread(_ samples: [AsyncSample]?) -> Double? { samples?.compactMap(\.spread).max() }
 
     static func printTable(_ table: [AsyncRow]) {
@@ -165,7 +166,8 @@ enum AsyncSection {
         print("")
         print("Async section: round trips per second, median (min–max) over the repetitions; /C: ratio of medians to the C epoll floor")
         print("(paired: median of per-repetition ratios); alloc/rt: worst allocations per round trip (A3/A4: in the server process);")
-        print("RSS: server process VmRSS under load, MiB (+ growth over the idle server); spread: busiest / idlest connection's round trips (A3/A4).")
+        print("RSS: server process VmRSS under load, MiB (+ growth over the idle server); cpu µs/rt: the server process's CPU time per round trip;")
+        print("spread: busiest / idlest connection's round trips (A3). A3/A4 rates are bounded by the one-core C load process as well as the server.")
         for row in table {
             print("")
             print(row.name)
@@ -182,6 +184,9 @@ enum AsyncSection {
                 if row.group == "A3" || row.group == "A4" {
                     line += pad("RSS " + (medianRSS(row.samples[stack]).map { fixed($0 / 1024, 1) } ?? "-")
                                 + " (+" + (medianGrowth(row.samples[stack]).map { fixed($0 / 1024, 1) } ?? "-") + ")", 20, right: true)
+                }
+                if row.group == "A3" || row.group == "A4" {
+                    line += pad("cpu µs/rt " + (medianCPU(row.samples[stack]).map { fixed($0, 2) } ?? "-"), 16, right: true)
                 }
                 if row.group == "A3" {
                     line += pad("spread " + (worstSpread(row.samples[stack]).map { fixed($0, 2) } ?? "-"), 14, right: true)
@@ -247,6 +252,7 @@ enum AsyncSection {
                 fields.append("\"allocations_per_round_trip\": \(worstAllocations(samples).map { fixed($0, 4) } ?? "null")")
                 if row.group == "A3" || row.group == "A4" {
                     fields.append("\"server_rss_kib\": \(medianRSS(samples).map { fixed($0, 0) } ?? "null")")
+                    fields.append("\"server_cpu_us_per_round_trip\": \(medianCPU(samples).map { fixed($0, 3) } ?? "null")")
                     fields.append("\"server_rss_growth_kib\": \(medianGrowth(samples).map { fixed($0, 0) } ?? "null")")
                     fields.append("\"spread_max_over_min\": \(worstSpread(samples).map { $0.isFinite ? fixed($0, 3) : "null" } ?? "null")")
                 }

@@ -22,6 +22,9 @@ struct AsyncSample: Sendable {
     var idleRSSKiB: Double?
     /// Round trips of the busiest connection over the idlest one (A3/A4).
     var spread: Double?
+    /// The server process's CPU time (user + system) per round trip in the window, µs (A3/A4):
+    /// what a server costs whether or not the load generator is what limits the rate.
+    var cpuMicrosecondsPerTrip: Double?
     /// UDP messages the load generator had to resend (A4).
     var lost: UInt64?
 
@@ -188,8 +191,11 @@ func serverUnderLoad(stack: String, tcp: Bool, connections: Int, seconds: Double
     let trips = UInt64(result["trips"] ?? "") ?? 0
     let low = Double(result["min"] ?? "") ?? 0, high = Double(result["max"] ?? "") ?? 0
     let echoed = Double(stats["echoed"] ?? "") ?? 0, allocations = Double(stats["allocs"] ?? "") ?? 0
-    return AsyncSample(seconds: Double(result["seconds"] ?? "") ?? 0, trips: trips,
+    let cpu = Double(stats["cpu_us"] ?? "")
+    var sample = AsyncSample(seconds: Double(result["seconds"] ?? "") ?? 0, trips: trips,
                        allocationsPerTrip: mc_is_active() != 0 && echoed > 0 ? allocations / echoed : nil,
                        rssKiB: Double(stats["rss"] ?? ""), idleRSSKiB: Double(stats["idle"] ?? ""),
                        spread: low > 0 ? high / low : .infinity, lost: UInt64(result["lost"] ?? ""))
+    if let cpu, echoed > 0 { sample.cpuMicrosecondsPerTrip = cpu / echoed }
+    return sample
 }

@@ -66,7 +66,8 @@ void cb_close(int fd);
 
 /// The server process's control thread: reads lines from stdin; "mark" opens the
 /// measuring window (allocations via `allocations`, messages via cb_echoed), "stop"
-/// prints "stats echoed=E allocs=A rss=KIB idle=KIB" (idle: VmRSS at cb_announce_port) and exits the process; EOF exits too.
+/// prints "stats echoed=E allocs=A rss=KIB idle=KIB cpu_us=U" (idle: VmRSS at cb_announce_port;
+/// cpu_us: the process's user + system CPU time in the window) and exits the process; EOF exits too.
 int cb_server_control_start(uint64_t (*allocations)(void));
 /// Prints "port N" on stdout and flushes.
 void cb_announce_port(int port);
