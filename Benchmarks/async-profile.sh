@@ -13,6 +13,7 @@
 # Environment: STRACE_COUNT (default 20000), CALLGRIND_COUNT (default 4000),
 # SKIP_CALLGRIND=1, WORKLOADS ("a1 a2").
 set -euo pipefail
+export LC_ALL=C
 cd "$(dirname "$0")"
 
 if ! command -v strace >/dev/null; then
