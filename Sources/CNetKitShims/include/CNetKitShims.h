@@ -26,6 +26,7 @@
 #ifdef __linux__
 #include <linux/errqueue.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif
 
 #ifdef __linux__
