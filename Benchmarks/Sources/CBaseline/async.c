@@ -424,6 +424,11 @@ static int load_send(load_connection *c, const char *payload, double now) {
     return 0;
 }
 
+static int compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int cb_load_main(int argc, char **argv) {
     if (argc < 5) {
         fprintf(stderr, "usage: load tcp|udp PORT CONNECTIONS SECONDS\n");
@@ -535,15 +540,19 @@ int cb_load_main(int argc, char **argv) {
             if (idle || now > drain_deadline) break;
         }
     }
-    uint64_t total = 0, low = UINT64_MAX, high = 0;
+    uint64_t total = 0;
+    uint64_t *sorted = calloc((size_t)count, sizeof *sorted);
+    if (!sorted) return 70;
     for (int i = 0; i < count; i++) {
-        uint64_t t = connections[i].first;
-        total += t;
-        if (t < low) low = t;
-        if (t > high) high = t;
+        sorted[i] = connections[i].first;
+        total += sorted[i];
     }
-    printf("result trips=%llu seconds=%.6f min=%llu max=%llu lost=%llu\n", (unsigned long long)total,
-           window_end - window_start, (unsigned long long)low, (unsigned long long)high, (unsigned long long)lost);
+    qsort(sorted, (size_t)count, sizeof *sorted, compare_u64);
+    printf("result trips=%llu seconds=%.6f min=%llu p10=%llu p50=%llu p90=%llu max=%llu lost=%llu\n",
+           (unsigned long long)total, window_end - window_start, (unsigned long long)sorted[0],
+           (unsigned long long)sorted[count / 10], (unsigned long long)sorted[count / 2],
+           (unsigned long long)sorted[count - 1 - count / 10], (unsigned long long)sorted[count - 1],
+           (unsigned long long)lost);
     fflush(stdout);
     // Keep the connections open until the harness has read the server's figures.
     char ignored[64];

@@ -160,6 +160,7 @@ enum AsyncSection {
     }
     static func medianCPU(_ samples: [AsyncSample]?) -> Double? { samples.flatMap { Summary($0.compactMap(\.cpuMicrosecondsPerTrip))?.median } }
     static func worstSpread(_ samples: [AsyncSample]?) -> Double? { samples?.compactMap(\.spread).max() }
+    static func worstSpread90(_ samples: [AsyncSample]?) -> Double? { samples?.compactMap(\.spread90).max() }
 
     static func printTable(_ table: [AsyncRow]) {
         guard !table.isEmpty else { return }
@@ -167,7 +168,7 @@ enum AsyncSection {
         print("Async section: round trips per second, median (min–max) over the repetitions; /C: ratio of medians to the C epoll floor")
         print("(paired: median of per-repetition ratios); alloc/rt: worst allocations per round trip (A3/A4: in the server process);")
         print("RSS: server process VmRSS under load, MiB (+ growth over the idle server); cpu µs/rt: the server process's CPU time per round trip;")
-        print("spread: busiest / idlest connection's round trips (A3). A3/A4 rates are bounded by the one-core C load process as well as the server.")
+        print("spread: busiest / idlest connection's round trips, worst run (A3), and p90 / p10 of them. A3/A4 rates are bounded by the one-core C load process as well as the server.")
         for row in table {
             print("")
             print(row.name)
@@ -189,7 +190,8 @@ enum AsyncSection {
                     line += pad("cpu µs/rt " + (medianCPU(row.samples[stack]).map { fixed($0, 2) } ?? "-"), 16, right: true)
                 }
                 if row.group == "A3" {
-                    line += pad("spread " + (worstSpread(row.samples[stack]).map { fixed($0, 2) } ?? "-"), 14, right: true)
+                    line += pad("spread " + (worstSpread(row.samples[stack]).map { fixed($0, 2) } ?? "-")
+                                + " (p90/p10 " + (worstSpread90(row.samples[stack]).map { fixed($0, 2) } ?? "-") + ")", 28, right: true)
                 }
                 if row.group == "A4", let lost = row.samples[stack]?.compactMap(\.lost).reduce(0, +), lost > 0 {
                     line += "  resent \(lost)"
@@ -255,6 +257,7 @@ enum AsyncSection {
                     fields.append("\"server_cpu_us_per_round_trip\": \(medianCPU(samples).map { fixed($0, 3) } ?? "null")")
                     fields.append("\"server_rss_growth_kib\": \(medianGrowth(samples).map { fixed($0, 0) } ?? "null")")
                     fields.append("\"spread_max_over_min\": \(worstSpread(samples).map { $0.isFinite ? fixed($0, 3) : "null" } ?? "null")")
+                    fields.append("\"spread_p90_over_p10\": \(worstSpread90(samples).map { fixed($0, 3) } ?? "null")")
                 }
                 if let failure = row.failures[stack] { fields.append("\"failed\": \"\(Report.escape(failure))\"") }
                 stacks.append("        {" + fields.joined(separator: ", ") + "}")

@@ -22,6 +22,8 @@ struct AsyncSample: Sendable {
     var idleRSSKiB: Double?
     /// Round trips of the busiest connection over the idlest one (A3/A4).
     var spread: Double?
+    /// The 90th over the 10th percentile of the connections' round trips (A3/A4).
+    var spread90: Double?
     /// The server process's CPU time (user + system) per round trip in the window, µs (A3/A4):
     /// what a server costs whether or not the load generator is what limits the rate.
     var cpuMicrosecondsPerTrip: Double?
@@ -197,5 +199,6 @@ func serverUnderLoad(stack: String, tcp: Bool, connections: Int, seconds: Double
                        rssKiB: Double(stats["rss"] ?? ""), idleRSSKiB: Double(stats["idle"] ?? ""),
                        spread: low > 0 ? high / low : .infinity, lost: UInt64(result["lost"] ?? ""))
     if let cpu, echoed > 0 { sample.cpuMicrosecondsPerTrip = cpu / echoed }
+    if let p10 = Double(result["p10"] ?? ""), let p90 = Double(result["p90"] ?? ""), p10 > 0 { sample.spread90 = p90 / p10 }
     return sample
 }

@@ -47,8 +47,8 @@ void cb_serve_udp_blocking(int fd);
 /// keeps one 64-byte message in flight on each from one epoll loop, prints
 /// "ready" once every connection has completed a round trip, measures SECONDS,
 /// stops sending, prints
-///   "result trips=T seconds=S min=A max=B lost=L"
-/// (round trips in the window, per-connection min and max, UDP resends), then waits
+///   "result trips=T seconds=S min=A p10=B p50=C p90=D max=E lost=L"
+/// (round trips in the window, percentiles of the per-connection round trips, UDP resends), then waits
 /// for EOF on stdin before it closes its sockets. Returns the exit status.
 int cb_load_main(int argc, char **argv);
 
