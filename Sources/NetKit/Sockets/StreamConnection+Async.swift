@@ -68,13 +68,7 @@ extension StreamConnection {
     ///   ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``; `CancellationError`.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer, deadline: IODeadline? = nil) async throws -> Int {
-        let registration = try owner.registration()
-        let fd = descriptor
-        return try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
-            try nonBlockingSyscall(.send) {
-                system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
-            }
-        }
+        try await AsyncStreamCalls.send(owner, bytes, deadline: deadline)
     }
 
     /// Sends all of `bytes`, waiting while the send buffer is full.
@@ -84,8 +78,57 @@ extension StreamConnection {
     /// in a loop to keep count.
     /// - Throws: as ``send(_:deadline:)``.
     public func sendAll(_ bytes: UnsafeRawBufferPointer, deadline: IODeadline? = nil) async throws {
+        try await AsyncStreamCalls.sendAll(owner, bytes, deadline: deadline)
+    }
+
+    /// Sends all of any byte collection (`[UInt8]`, `ArraySlice`, `Data`, `String.UTF8View`, ...).
+    ///
+    /// Contiguous collections are sent in place. Not cancel safe (see ``sendAll(_:deadline:)-(UnsafeRawBufferPointer,_)``).
+    /// - Throws: as ``send(_:deadline:)``.
+    public func sendAll<Bytes: Collection<UInt8>>(_ bytes: Bytes, deadline: IODeadline? = nil) async throws {
+        try await AsyncStreamCalls.sendAll(owner, bytes, deadline: deadline)
+    }
+
+    /// Waits for bytes and receives up to `buffer.count` of them. The corresponding
+    /// C call is `recv(2)` with `MSG_DONTWAIT`.
+    ///
+    /// Cancel safe: a cancelled call consumes no bytes.
+    /// - Returns: the number of bytes received; `0` means end of stream.
+    /// - Throws: ``SocketError`` from `recv` (such as `.connectionReset`), or with
+    ///   `.timedOut`, ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``;
+    ///   `CancellationError`.
+    public func receive(
+        into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
+    ) async throws -> Int {
+        try await AsyncStreamCalls.receive(owner, buffer, flags: flags, deadline: deadline)
+    }
+
+    /// Waits for bytes and receives them into a byte array's existing storage.
+    ///
+    /// Cancel safe.
+    /// - Returns: the number of bytes received; `0` means end of stream.
+    /// - Throws: as ``receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``.
+    public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws -> Int {
+        try await AsyncStreamCalls.receive(owner, &buffer, flags: flags, deadline: deadline)
+    }
+}
+
+/// The async stream calls, written once over a descriptor owner for
+/// ``StreamConnection`` and its split halves.
+enum AsyncStreamCalls {
+    static func send(_ owner: DescriptorOwner, _ bytes: UnsafeRawBufferPointer, deadline: IODeadline?) async throws -> Int {
         let registration = try owner.registration()
-        let fd = descriptor
+        let fd = owner.descriptor
+        return try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
+            try nonBlockingSyscall(.send) {
+                system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
+            }
+        }
+    }
+
+    static func sendAll(_ owner: DescriptorOwner, _ bytes: UnsafeRawBufferPointer, deadline: IODeadline?) async throws {
+        let registration = try owner.registration()
+        let fd = owner.descriptor
         var offset = 0
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
@@ -97,13 +140,9 @@ extension StreamConnection {
         }
     }
 
-    /// Sends all of any byte sequence (`[UInt8]`, `ArraySlice`, `Data`, `String.UTF8View`, ...).
-    ///
-    /// Contiguous collections are sent in place. Not cancel safe (see ``sendAll(_:deadline:)-(UnsafeRawBufferPointer,_)``).
-    /// - Throws: as ``send(_:deadline:)``.
-    public func sendAll<Bytes: Collection<UInt8>>(_ bytes: Bytes, deadline: IODeadline? = nil) async throws {
+    static func sendAll<Bytes: Collection<UInt8>>(_ owner: DescriptorOwner, _ bytes: Bytes, deadline: IODeadline?) async throws {
         let registration = try owner.registration()
-        let fd = descriptor
+        let fd = owner.descriptor
         var offset = 0
         let total = bytes.count
         while offset < total {
@@ -119,33 +158,22 @@ extension StreamConnection {
         }
     }
 
-    /// Waits for bytes and receives up to `buffer.count` of them. The corresponding
-    /// C call is `recv(2)` with `MSG_DONTWAIT`.
-    ///
-    /// Cancel safe: a cancelled call consumes no bytes.
-    /// - Returns: the number of bytes received; `0` means end of stream.
-    /// - Throws: ``SocketError`` from `recv` (such as `.connectionReset`), or with
-    ///   `.timedOut`, ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``;
-    ///   `CancellationError`.
-    public func receive(
-        into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
+    static func receive(
+        _ owner: DescriptorOwner, _ buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags, deadline: IODeadline?
     ) async throws -> Int {
         let registration = try owner.registration()
-        let fd = descriptor
+        let fd = owner.descriptor
         let flags = flags.rawValue | CInt(MSG_DONTWAIT)
         return try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
             try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags) }
         }
     }
 
-    /// Waits for bytes and receives them into a byte array's existing storage.
-    ///
-    /// Cancel safe.
-    /// - Returns: the number of bytes received; `0` means end of stream.
-    /// - Throws: as ``receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``.
-    public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws -> Int {
+    static func receive(
+        _ owner: DescriptorOwner, _ buffer: inout [UInt8], flags: MessageFlags, deadline: IODeadline?
+    ) async throws -> Int {
         let registration = try owner.registration()
-        let fd = descriptor
+        let fd = owner.descriptor
         let flags = flags.rawValue | CInt(MSG_DONTWAIT)
         return try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
             try buffer.withUnsafeMutableBytes { raw in
