@@ -149,7 +149,9 @@ enum AsyncNetKit {
                 tasks.addTask {
                     let connection = StreamConnection(unsafeAdopting: fd)
                     try connection.register(on: loop)
-                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+                    // A buffer per connection (a task may wait in sendAll while holding it), 1 KiB
+                    // for 64-byte messages; the C epoll server shares one 4 KiB buffer.
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
                     defer { buffer.deallocate() }
                     while true {
                         let count = try await connection.receive(into: buffer)
