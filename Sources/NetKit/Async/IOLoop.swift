@@ -135,9 +135,10 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
     // MARK: - Timers
 
-    /// Arms a deadline for one waiter; returns its id for ``cancelTimer(_:)``.
-    func addTimer(_ deadline: ContinuousClock.Instant, _ target: TimerHeap.Target) -> UInt64 {
-        let (id, isEarliest) = timers.withLock { $0.add(deadline, target) }
+    /// Arms a deadline for one waiter; returns its id for ``cancelTimer(_:)``, or
+    /// `nil` when the loop has shut down.
+    func addTimer(_ deadline: ContinuousClock.Instant, _ target: TimerHeap.Target) -> UInt64? {
+        guard let (id, isEarliest) = timers.withLock({ $0.add(deadline, target) }) else { return nil }
         if isEarliest && !isLoopThread { backend.wake() }
         return id
     }
@@ -228,7 +229,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             let now = ContinuousClock.now
             timers.withLock { $0.expire(at: now, into: &expired) }
             for target in expired {
-                target.registration.finish(index: target.index, sequence: target.sequence, reason: .timedOut)
+                target.registration.finish(index: target.index, sequence: target.sequence, reason: target.reason)
             }
             expired.removeAll(keepingCapacity: true)
         }
@@ -239,7 +240,11 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     private func finishShutdown() {
         let registrations = slots.withLock { $0.closeAll() }
         for registration in registrations { registration.close(.loopShutDown) }
-        timers.withLock { $0.removeAll() }
+        // Waiters on registrations outside the slot table (serve's limiter and
+        // back-off) are reached through their timers.
+        for target in timers.withLock({ $0.close() }) {
+            target.registration.finish(index: target.index, sequence: target.sequence, reason: .loopShutDown)
+        }
         let leftover = jobs.withLock { queue -> [UnownedJob] in
             queue.isClosed = true
             defer { queue.pending = [] }

@@ -46,6 +46,34 @@ final class Registration: Sendable {
         self.token = token
     }
 
+    /// A registration with no descriptor, woken only by ``signal()``, its timers,
+    /// cancellation and ``close(_:)``: `serve`'s connection limit and back-off
+    /// sleep on these, with the same waiter state machine as sockets.
+    init(eventOnlyOn loop: IOLoop) {
+        self.loop = loop
+        self.descriptor = -1
+        self.token = UInt64.max - 1
+        readiness.store(0, ordering: .relaxed)
+    }
+
+    /// Marks an event-only registration readable and wakes its waiters (any thread).
+    func signal() {
+        var resumptions: [Resumption] = []
+        setReady(.readable, into: &resumptions)
+        for resumption in resumptions { resumption.resume() }
+    }
+
+    /// Waits on an event-only registration until `deadline` (a timer sleep).
+    /// - Throws: `CancellationError`, or ``SocketError`` with ``SocketError/Reason/loopShutDown``.
+    func sleep(until deadline: ContinuousClock.Instant) async throws {
+        readiness.store(readiness.load(ordering: .relaxed) & ~ReadyBits.all.rawValue, ordering: .relaxed)
+        let reason = await waitUntilReady(.read, deadline: .at(deadline))
+        switch reason {
+        case .timedOut, .ready: return
+        default: throw reason.error(.accept)
+        }
+    }
+
     // MARK: - Readiness
 
     /// Marks `bits` ready (from the loop thread) and moves the waiters for them into `resumptions`.
@@ -89,13 +117,29 @@ final class Registration: Sendable {
             if let reason = state.withLock({ $0.closeReason }) { return reason }
             return .ready
         }
-        var timer: UInt64? = nil
-        if let deadline {
-            if deadline.instant <= .now {
-                state.withLock { $0.release(index) }
-                return .timedOut
+        // A cancelled task inside `serve`'s drain goes on until the grace period ends.
+        let shield = DrainShield.current
+        var expiry = deadline?.instant
+        var expiryReason = WakeReason.timedOut
+        if let shield, Task.isCancelled {
+            let end = shield.end()
+            if expiry == nil || end < expiry! {
+                expiry = end
+                expiryReason = .cancelled
             }
-            timer = loop.addTimer(deadline.instant, TimerHeap.Target(registration: self, index: index, sequence: sequence))
+        }
+        var timer: UInt64? = nil
+        if let expiry {
+            if expiry <= .now {
+                state.withLock { $0.release(index) }
+                return expiryReason
+            }
+            let target = TimerHeap.Target(registration: self, index: index, sequence: sequence, reason: expiryReason)
+            guard let id = loop.addTimer(expiry, target) else {
+                state.withLock { $0.release(index) }
+                return .loopShutDown
+            }
+            timer = id
         }
         let reason = await withTaskCancellationHandler {
             await withWaiterContinuation { continuation in
@@ -113,7 +157,15 @@ final class Registration: Sendable {
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            finish(index: index, sequence: sequence, reason: .cancelled)
+            if let shield {
+                // Draining: not now, but when the grace period ends.
+                let target = TimerHeap.Target(registration: self, index: index, sequence: sequence, reason: .cancelled)
+                if loop.addTimer(shield.end(), target) == nil {
+                    finish(index: index, sequence: sequence, reason: .loopShutDown)
+                }
+            } else {
+                finish(index: index, sequence: sequence, reason: .cancelled)
+            }
         }
         state.withLock { $0.release(index) }
         if let timer { loop.cancelTimer(timer) }

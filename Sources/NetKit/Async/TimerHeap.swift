@@ -13,6 +13,9 @@ struct TimerHeap {
         let registration: Registration
         let index: Int
         let sequence: UInt32
+        /// What the waiter is told: `.timedOut` for a deadline, `.cancelled` when a
+        /// drain's grace period ends.
+        var reason: WakeReason = .timedOut
     }
 
     private(set) var heap: [Entry] = []
@@ -25,7 +28,8 @@ struct TimerHeap {
     }
 
     /// Adds a timer; returns its id and whether it is now the earliest.
-    mutating func add(_ deadline: ContinuousClock.Instant, _ target: Target) -> (id: UInt64, isEarliest: Bool) {
+    mutating func add(_ deadline: ContinuousClock.Instant, _ target: Target) -> (id: UInt64, isEarliest: Bool)? {
+        if isClosed { return nil }
         let id = nextID
         nextID &+= 1
         live[id] = target
@@ -57,11 +61,18 @@ struct TimerHeap {
         }
     }
 
-    /// Drops everything (loop shutdown).
-    mutating func removeAll() {
+    /// Drops everything and refuses new timers (loop shutdown); returns the live
+    /// targets so their waiters can be told.
+    mutating func close() -> [Target] {
+        isClosed = true
+        let targets = Array(live.values)
         heap.removeAll()
         live.removeAll()
+        return targets
     }
+
+    /// Set at loop shutdown: no timer is accepted any more.
+    private(set) var isClosed = false
 
     // MARK: - Heap
 
