@@ -6,7 +6,7 @@ import Glibc
 
 // The async section on NetKit's async layer: sockets registered with an IOLoop,
 // the async overloads of the blocking calls (`try await socket.receive(into:)`,
-// `send(_:to:)`, `listener.accept()`, `sendAll`), and the tasks either on the
+// `send(_:to:)`, `listener.serve`, `sendAll`), and the tasks either on the
 // loop itself (`withTaskExecutorPreference(loop)`: a ready call resumes on the
 // loop thread, no hop) or on Swift's global pool (resumed from the loop thread).
 //
@@ -140,26 +140,20 @@ enum AsyncNetKit {
         try listener.register(on: loop)
         guard case .ipv4(_, let port) = try listener.localAddress else { throw BenchmarkFailure("not an IPv4 listener") }
         cb_announce_port(Int32(port))
-        try await withThrowingDiscardingTaskGroup { tasks in
+        try await listener.serve(maximumConnections: 4096) { connection, _ in
+            // Accepted connections are not registered yet: put them on the listener's loop
+            // (their first async call would otherwise register them with IOLoop.default).
+            try connection.register(on: loop)
+            try connection.setOption(.noDelay, true)
+            // A buffer per connection (a handler may wait in sendAll while holding it), 1 KiB
+            // for 64-byte messages; the C epoll server shares one 4 KiB buffer.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
+            defer { buffer.deallocate() }
             while true {
-                let accepted = try await listener.accept()
-                let connection = accepted.connection
-                try connection.setOption(.noDelay, true)
-                let fd = connection.release()
-                tasks.addTask {
-                    let connection = StreamConnection(unsafeAdopting: fd)
-                    try connection.register(on: loop)
-                    // A buffer per connection (a task may wait in sendAll while holding it), 1 KiB
-                    // for 64-byte messages; the C epoll server shares one 4 KiB buffer.
-                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
-                    defer { buffer.deallocate() }
-                    while true {
-                        let count = try await connection.receive(into: buffer)
-                        if count == 0 { break }
-                        cb_echo_count(1)
-                        try await connection.sendAll(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                    }
-                }
+                let count = try await connection.receive(into: buffer)
+                if count == 0 { break }
+                cb_echo_count(1)
+                try await connection.sendAll(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         }
     }
