@@ -121,8 +121,8 @@ enum AsyncSection {
         var table = rows(options)
         guard !table.isEmpty else { return table }
         print("")
-        print("async section: \(table.count) workloads, \(options.repetitions) repetition(s), stacks interleaved; A3/A4 servers in their own process under the C epoll load process")
-        for repetition in 0..<options.repetitions {
+        print("async section: \(table.count) workloads, \(options.asyncRepetitions) repetition(s) of \(options.seconds) s, stacks interleaved; A3/A4 servers in their own process under the C epoll load process")
+        for repetition in 0..<options.asyncRepetitions {
             for index in table.indices {
                 for stack in table[index].stacks where table[index].failures[stack] == nil {
                     do {
@@ -132,7 +132,7 @@ enum AsyncSection {
                     }
                 }
             }
-            if options.repetitions > 1 { print("  async repetition \(repetition + 1)/\(options.repetitions) done") }
+            if options.asyncRepetitions > 1 { print("  async repetition \(repetition + 1)/\(options.asyncRepetitions) done") }
         }
         return table
     }

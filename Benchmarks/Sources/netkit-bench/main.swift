@@ -23,6 +23,9 @@ struct Options {
     var asyncOnly = false
     /// Async section: only these stacks (and the C floor every ratio needs).
     var stacks: [AsyncStack]?
+    /// Async section repetitions: `--repetitions` when given, else 5 (1 with `--quick`);
+    /// one repetition of every stack and row takes about 30 s.
+    var asyncRepetitions = 5
     var jsonPath: String?
     var seconds = 0.5
     var repetitions = 9
@@ -76,6 +79,7 @@ struct Options {
             if !secondsGiven { options.seconds = 0.03 }
             if !repetitionsGiven { options.repetitions = 1 }
         }
+        options.asyncRepetitions = repetitionsGiven || options.quick ? options.repetitions : 5
         return options
     }
 }
@@ -145,7 +149,7 @@ func runBenchmarks(_ options: Options) throws {
     var table = options.asyncOnly ? [] : rows(options)
     if !options.asyncOnly { print("netkit-bench: \(table.count) workloads, \(options.repetitions) repetition(s) of \(options.seconds) s each, interleaved C / NetKit / NIO") }
     print("allocation counting: \(mc_is_active() != 0 ? "on (malloc hook)" : "off (no glibc)")")
-    for repetition in 0..<options.repetitions {
+    for repetition in 0..<(table.isEmpty ? 0 : options.repetitions) {
         for index in table.indices where table[index].skipped == nil {
             do {
                 table[index].cSamples.append(try table[index].c())
