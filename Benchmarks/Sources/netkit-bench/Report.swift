@@ -114,7 +114,8 @@ enum Report {
         return out
     }
 
-    static func writeJSON(_ table: [Row], text: [(String, Double, Double)], options: Options, to path: String) throws {
+    static func writeJSON(_ table: [Row], text: [(String, Double, Double)], asyncSection: String, options: Options,
+                          to path: String) throws {
         var rows: [String] = []
         for row in table {
             let c = rates(row.cSamples), netkit = rates(row.netkitSamples), nio = rates(row.nioSamples)
@@ -150,7 +151,8 @@ enum Report {
           ],
           "address_text": [
         \(textRows.joined(separator: ",\n"))
-          ]
+          ],
+          \(asyncSection)
         }
 
         """

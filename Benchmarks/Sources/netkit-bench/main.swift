@@ -9,11 +9,23 @@ import Glibc
 // C, NetKit, NIO, ...) so drift hits all of them alike, and reports the median,
 // min and max of each and the ratios of the medians.
 //
-//   netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]
+//   netkit-bench [--quick] [--async] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT] [--stacks A,B]
 //   netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N   (one bounded run, for callgrind)
+//   netkit-bench --profile STACK --workload a1|a2 --count N   (an async-section stack, for strace/callgrind)
+//
+// Internal modes of the async section (A3/A4), started by the harness itself:
+//   netkit-bench --serve STACK tcp|udp                 (the server process)
+//   netkit-bench --load tcp|udp PORT CONNECTIONS SECONDS   (the C epoll load generator)
 
 struct Options {
     var quick = false
+    /// Only the async section (A1-A4).
+    var asyncOnly = false
+    /// Async section: only these stacks (and the C floor every ratio needs).
+    var stacks: [AsyncStack]?
+    /// Async section repetitions: `--repetitions` when given, else 5 (1 with `--quick`);
+    /// one repetition of every stack and row takes about 30 s.
+    var asyncRepetitions = 5
     var jsonPath: String?
     var seconds = 0.5
     var repetitions = 9
@@ -33,6 +45,15 @@ struct Options {
         while let argument = iterator.next() {
             switch argument {
             case "--quick": options.quick = true
+            case "--async": options.asyncOnly = true
+            case "--stacks":
+                let names = try value(argument).split(separator: ",").map(String.init)
+                options.stacks = try names.map { name in
+                    guard let stack = AsyncStack(rawValue: name) else {
+                        throw BenchmarkFailure("--stacks takes \(AsyncStack.allCases.map(\.rawValue).joined(separator: ","))")
+                    }
+                    return stack
+                }
             case "--json": options.jsonPath = try value(argument)
             case "--seconds":
                 guard let s = Double(try value(argument)), s > 0, s <= 60 else { throw BenchmarkFailure("--seconds takes 0 < S <= 60") }
@@ -47,8 +68,9 @@ struct Options {
                 guard let n = UInt64(try value(argument)), n > 0, n <= 10_000_000 else { throw BenchmarkFailure("--count takes 1...10000000") }
                 options.profileCount = n
             case "--help", "-h":
-                print("usage: netkit-bench [--quick] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT]")
+                print("usage: netkit-bench [--quick] [--async] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT] [--stacks A,B]")
                 print("       netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N")
+                print("       netkit-bench --profile \(AsyncStack.allCases.map(\.rawValue).joined(separator: "|")) --workload a1|a2 --count N")
                 exit(0)
             default: throw BenchmarkFailure("unknown argument \(argument)")
             }
@@ -57,6 +79,7 @@ struct Options {
             if !secondsGiven { options.seconds = 0.03 }
             if !repetitionsGiven { options.repetitions = 1 }
         }
+        options.asyncRepetitions = repetitionsGiven || options.quick ? options.repetitions : 5
         return options
     }
 }
@@ -123,10 +146,10 @@ func rows(_ options: Options) -> [Row] {
 
 func runBenchmarks(_ options: Options) throws {
     let started = now()
-    var table = rows(options)
-    print("netkit-bench: \(table.count) workloads, \(options.repetitions) repetition(s) of \(options.seconds) s each, interleaved C / NetKit / NIO")
+    var table = options.asyncOnly ? [] : rows(options)
+    if !options.asyncOnly { print("netkit-bench: \(table.count) workloads, \(options.repetitions) repetition(s) of \(options.seconds) s each, interleaved C / NetKit / NIO") }
     print("allocation counting: \(mc_is_active() != 0 ? "on (malloc hook)" : "off (no glibc)")")
-    for repetition in 0..<options.repetitions {
+    for repetition in 0..<(table.isEmpty ? 0 : options.repetitions) {
         for index in table.indices where table[index].skipped == nil {
             do {
                 table[index].cSamples.append(try table[index].c())
@@ -141,7 +164,7 @@ func runBenchmarks(_ options: Options) throws {
 
     var text: [(String, Double, Double)] = []
     let iterations: UInt64 = options.quick ? 20_000 : 2_000_000
-    for kind in AddressText.kinds where options.filter.map({ kind.contains($0) || "address".contains($0) }) ?? true {
+    for kind in AddressText.kinds where !options.asyncOnly && (options.filter.map({ kind.contains($0) || "address".contains($0) }) ?? true) {
         var netkit: [Double] = [], c: [Double] = []
         for _ in 0..<options.repetitions {
             let result = AddressText.run(kind, iterations: iterations)
@@ -151,14 +174,17 @@ func runBenchmarks(_ options: Options) throws {
         text.append((kind, Summary(netkit)!.median, Summary(c)!.median))
     }
 
-    Report.printTable(table, text: text)
+    if !table.isEmpty || !text.isEmpty { Report.printTable(table, text: text) }
+    let asyncTable = try AsyncSection.run(options)
+    AsyncSection.printTable(asyncTable)
     if let path = options.jsonPath {
-        try Report.writeJSON(table, text: text, options: options, to: path)
+        try Report.writeJSON(table, text: text, asyncSection: AsyncSection.json(asyncTable), options: options, to: path)
         print("wrote \(path)")
     }
     print("total \(fixed(now() - started, 1)) s")
     let failed = table.filter { $0.skipped?.hasPrefix("failed") == true }
-    if !failed.isEmpty { throw BenchmarkFailure("\(failed.count) workload(s) failed") }
+    let asyncFailed = asyncTable.reduce(0) { $0 + $1.failures.count }
+    if !failed.isEmpty || asyncFailed > 0 { throw BenchmarkFailure("\(failed.count + asyncFailed) workload(s) failed") }
 }
 
 func runProfile(_ options: Options) throws {
@@ -175,9 +201,29 @@ func runProfile(_ options: Options) throws {
     case ("netkit", "w2c"): sample = try NetKitWorkloads.blast(mode: .connected, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
     case ("c", "w2m"): sample = Sample(cb_blast(Int32(CB_MODE_MMSG), 64, 32, 600, count))
     case ("netkit", "w2m"): sample = try NetKitWorkloads.blast(mode: .mmsg, size: 64, batch: 32, seconds: 600, maxDatagrams: count)
-    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m")
+    case (let stack?, let workload) where workload == "a1" || workload == "a2":
+        guard let stack = AsyncStack(rawValue: stack) else { throw BenchmarkFailure("--profile: no stack \(stack)") }
+        let result = try stack.pingPong(tcp: workload == "a2", seconds: 600, maxRoundTrips: count)
+        sample = Sample(seconds: result.seconds, datagrams: result.trips, bytes: result.trips * 64, sent: result.trips)
+    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m (or an async stack with a1 or a2)")
     }
     print("\(options.profile!) \(options.profileWorkload): \(sample.datagrams) datagrams (\(sample.sent) sent) in \(sample.seconds) s")
+}
+
+// The async section's helper processes.
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "--load" {
+    var arguments = CommandLine.arguments.dropFirst().map { strdup($0) }
+    let status = arguments.withUnsafeMutableBufferPointer { cb_load_main(Int32($0.count), $0.baseAddress) }
+    exit(status)
+}
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--serve" {
+    do {
+        guard let stack = AsyncStack(rawValue: CommandLine.arguments[2]) else { throw BenchmarkFailure("no stack \(CommandLine.arguments[2])") }
+        try stack.serve(tcp: CommandLine.arguments[3] == "tcp")
+    } catch {
+        print("error \(error)")
+        exit(1)
+    }
 }
 
 do {

@@ -58,4 +58,7 @@ void cb_yield(void);
 /// Keeps the optimiser from deleting a computed value.
 void cb_consume(uint64_t value);
 
+// The async section (A1-A4): epoll floor, blocking baselines, servers, load generator.
+#include "CBaselineAsync.h"
+
 #endif
