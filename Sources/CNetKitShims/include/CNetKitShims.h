@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/errqueue.h>
+#include <sys/sendfile.h>
 #include <sys/epoll.h>
 #endif
 

@@ -1,0 +1,192 @@
+import CNetKitShims
+
+// MARK: - Sending a file
+
+extension StreamConnection {
+    /// The size of the buffer the portable path copies through: the memory a
+    /// file transfer uses, whatever the file's size.
+    static let fileCopyBufferSize = 64 * 1024
+
+    /// Sends `count` bytes of an open file, from `offset`, without copying them
+    /// through user space where the system allows it. The corresponding C call is
+    /// `sendfile(2)` on Linux; elsewhere, and where `sendfile` refuses the file
+    /// (`EINVAL`, `ENOSYS`), `pread(2)` and `send(2)` through one 64 KiB buffer.
+    ///
+    /// ```swift
+    /// let file = open(path, O_RDONLY | O_CLOEXEC)
+    /// defer { close(file) }
+    /// try connection.sendFile(file)          // the whole file, in constant memory
+    /// ```
+    ///
+    /// The file's own offset is not used or moved (both paths read at explicit
+    /// offsets), so one open file can be sent on several connections at once. As
+    /// with ``sendAll(_:)-(UnsafeRawBufferPointer)``, a full send buffer on a
+    /// non-blocking socket is waited out with `poll`, and a blocking socket with a
+    /// ``SocketOption/sendTimeout`` fails with `.timedOut` when the peer stops reading.
+    /// - Parameters:
+    ///   - file: A descriptor open for reading on a regular (seekable) file. It is
+    ///     borrowed: NetKit neither closes it nor keeps it.
+    ///   - offset: Where in the file to start; not negative.
+    ///   - count: How many bytes to send; `nil` sends from `offset` to the end of
+    ///     the file as `fstat(2)` reports its size when the call starts.
+    /// - Returns: The number of bytes sent: `count`, or the rest of the file.
+    /// - Throws: ``SocketError`` with operation ``SocketError/Operation/sendFile``
+    ///   (`sendfile` or `send` failed, such as `.brokenPipe` or `.connectionReset`;
+    ///   or the file ended before `count` bytes, a reason saying where),
+    ///   ``SocketError/Operation/readFile`` (`pread` failed, such as `.ioError`),
+    ///   ``SocketError/Operation/fileStatus`` (`fstat` failed, such as
+    ///   `.badFileDescriptor`), or ``SocketError/Reason/invalidArgument(_:)`` for a
+    ///   negative offset or count. Some bytes may have been sent before an error.
+    @discardableResult
+    public func sendFile(_ file: CInt, offset: Int64 = 0, count: Int64? = nil) throws(SocketError) -> Int64 {
+        let total = try FileTransfer.byteCount(file: file, offset: offset, count: count)
+        let socket = descriptor
+        var transfer = FileTransfer(socket: socket, file: file, position: offset, remaining: total)
+        try transfer.run { () throws(SocketError) in try FileTransfer.waitUntilWritable(socket) }
+        return total
+    }
+}
+
+// MARK: - Error names
+
+extension SocketError.Operation {
+    /// `sendfile(2)`, or the `send(2)` of the portable path, while sending a file.
+    public static let sendFile = Self(rawValue: "sendfile")
+    /// `pread(2)`: reading the file to send on the portable path.
+    public static let readFile = Self(rawValue: "pread")
+    /// `fstat(2)`: finding the size of the file to send.
+    public static let fileStatus = Self(rawValue: "fstat")
+}
+
+// MARK: - The transfer, shared by the blocking and async forms
+
+/// One file transfer's progress: where in the file, how much is left, and
+/// whether `sendfile` has been refused (then the portable path runs).
+struct FileTransfer {
+    let socket: CInt
+    let file: CInt
+    var position: Int64
+    var remaining: Int64
+    var usePortablePath: Bool
+
+    init(socket: CInt, file: CInt, position: Int64, remaining: Int64) {
+        self.socket = socket
+        self.file = file
+        self.position = position
+        self.remaining = remaining
+        #if os(Linux)
+        usePortablePath = false
+        #else
+        usePortablePath = true
+        #endif
+    }
+
+    /// Checks the arguments and works out how many bytes to send.
+    static func byteCount(file: CInt, offset: Int64, count: Int64?) throws(SocketError) -> Int64 {
+        guard offset >= 0 else {
+            throw SocketError(.sendFile, .invalidArgument("a file offset must not be negative (\(offset))"))
+        }
+        if let count {
+            guard count >= 0 else {
+                throw SocketError(.sendFile, .invalidArgument("a byte count must not be negative (\(count))"))
+            }
+            return count
+        }
+        var info = stat()
+        _ = try syscall(.fileStatus) { system_fstat(file, &info) }
+        return max(0, Int64(info.st_size) - offset)
+    }
+
+    /// Sends until nothing is left, calling `waitForRoom` whenever the socket's
+    /// buffer is full. Sync and async callers differ only in how they wait.
+    mutating func run(waitForRoom: () throws(SocketError) -> Void) throws(SocketError) {
+        var buffer: UnsafeMutableRawBufferPointer? = nil
+        defer { buffer?.deallocate() }
+        while remaining > 0 {
+            let sent: Int?
+            if usePortablePath {
+                if buffer == nil {
+                    buffer = .allocate(byteCount: StreamConnection.fileCopyBufferSize, alignment: 16)
+                }
+                sent = try copyChunk(through: buffer!)
+            } else {
+                sent = try sendChunk()
+            }
+            guard let sent else { try waitForRoom(); continue }
+            position += Int64(sent)
+            remaining -= Int64(sent)
+        }
+    }
+
+    /// The async form of ``run(waitForRoom:)``.
+    mutating func run(waitForRoom: () async throws(SocketError) -> Void) async throws(SocketError) {
+        var buffer: UnsafeMutableRawBufferPointer? = nil
+        defer { buffer?.deallocate() }
+        while remaining > 0 {
+            let sent: Int?
+            if usePortablePath {
+                if buffer == nil {
+                    buffer = .allocate(byteCount: StreamConnection.fileCopyBufferSize, alignment: 16)
+                }
+                sent = try copyChunk(through: buffer!)
+            } else {
+                sent = try sendChunk()
+            }
+            guard let sent else { try await waitForRoom(); continue }
+            position += Int64(sent)
+            remaining -= Int64(sent)
+        }
+    }
+
+    /// One `sendfile` call; `nil` when the socket's buffer is full. Switches to the
+    /// portable path (and returns 0) when `sendfile` cannot read this file.
+    private mutating func sendChunk() throws(SocketError) -> Int? {
+        #if os(Linux)
+        // Linux sends at most 0x7ffff000 bytes per call; ask for no more.
+        let chunk = Int(min(remaining, 0x7fff_f000))
+        var offset = off_t(position)
+        let socket = self.socket, file = self.file
+        let sent: Int?
+        do {
+            sent = try nonBlockingSyscall(.sendFile) { system_sendfile(socket, file, &offset, chunk) }
+        } catch let error where error.errno == .invalidArgument || error.errno == Errno(rawValue: ENOSYS) {
+            usePortablePath = true   // not a file sendfile can map (or no sendfile): read and send instead
+            return 0
+        }
+        if sent == 0 { throw endOfFile() }
+        return sent
+        #else
+        usePortablePath = true
+        return 0
+        #endif
+    }
+
+    /// One `pread` into `buffer`, then one `send` of what was read (it may take
+    /// only part: the rest is read again next time, which keeps the buffer a plain
+    /// scratch area). `nil` when the socket would block.
+    private func copyChunk(through buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int? {
+        let wanted = Int(min(remaining, Int64(buffer.count)))
+        let file = self.file, position = self.position
+        let read = try syscall(.readFile) { system_pread(file, buffer.baseAddress, wanted, off_t(position)) }
+        if read == 0 { throw endOfFile() }
+        let socket = self.socket
+        return try nonBlockingSyscall(.sendFile) {
+            system_send(socket, buffer.baseAddress, read, SocketCalls.sendFlags)
+        }
+    }
+
+    private func endOfFile() -> SocketError {
+        SocketError(.sendFile, .invalidArgument(
+            "the file ended at byte \(position), \(remaining) bytes short of what was asked for"))
+    }
+
+    /// Waits for room in the send buffer of a non-blocking socket; on a blocking
+    /// one, "would block" means its send timeout passed.
+    static func waitUntilWritable(_ socket: CInt) throws(SocketError) {
+        guard try SocketCalls.isNonBlocking(socket) else { throw SocketError(.sendFile, errno: .timedOut) }
+        var item = PollItem(descriptor: socket, interest: .writable)
+        _ = try withUnsafeMutablePointer(to: &item) { (pointer) throws(SocketError) in
+            try poll(UnsafeMutableBufferPointer(start: pointer, count: 1), timeout: nil)
+        }
+    }
+}
