@@ -7,18 +7,21 @@ import ExampleSupport
 import NetKit
 
 let options = Options(help: """
-    usage: chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES]
+    usage: chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES] [--send-buffer BYTES]
 
     A chat room over TCP (try it with chat-client, or nc). Send your name as the
     first line, then chat; each line is sent to everyone else. Lines longer than
     --max-line bytes (default 1024) are refused with a "!" reply. A client that
-    does not read while --max-queue lines (default 1000) wait for it is dropped.
+    does not read while --max-queue lines (default 1000) wait for it is dropped;
+    --send-buffer sets each connection's kernel send buffer (SO_SNDBUF), which
+    otherwise grows to megabytes before the queue starts to fill.
     Listens on 127.0.0.1:7010 unless told otherwise; --port 0 picks a free port.
     """)
 Termination.exitOnSignal("chat-server")
 
 let maximumLine = max(1, options.int("--max-line", default: 1024))
 let maximumQueue = max(1, options.int("--max-queue", default: 1000))
+let sendBufferSize = options.int("--send-buffer", default: 0)
 
 /// One chatter: its connection, its name once given, the bytes of a line not yet
 /// complete, and the lines waiting to be sent to it.
@@ -36,14 +39,17 @@ final class Chatter {
 final class Room {
     var chatters: [CInt: Chatter] = [:]
 
-    /// Queues `text` for every named chatter but `sender`; drops the ones that stopped reading.
+    /// Sends `text` to every named chatter but `sender`, as far as each socket takes it
+    /// now; queues the rest; drops the chatters whose queue is full (they stopped reading).
     func broadcast(_ text: String, except sender: CInt? = nil) {
         let line = Array((text + "\n").utf8)
-        var tooSlow: [CInt] = []
+        var gone: [(CInt, String)] = []
         for (descriptor, chatter) in chatters where descriptor != sender && chatter.name != nil {
-            if chatter.queue.count >= maximumQueue { tooSlow.append(descriptor) } else { chatter.queue.append(line) }
+            chatter.queue.append(line)
+            do { try flush(chatter) } catch { gone.append((descriptor, "connection lost")); continue }
+            if chatter.queue.count > maximumQueue { gone.append((descriptor, "dropped: not reading")) }
         }
-        for descriptor in tooSlow { leave(descriptor, because: "dropped: not reading") }
+        for (descriptor, reason) in gone { leave(descriptor, because: reason) }
     }
 
     /// Sends what the socket takes of `chatter`'s queue without blocking.
@@ -132,6 +138,7 @@ runOrExit("chat-server") {
             while let accepted = try listener.tryAccept() {
                 let chatter = Chatter(accepted.connection)
                 try chatter.connection.setNonBlocking()
+                if sendBufferSize > 0 { try chatter.connection.setOption(.sendBufferSize, sendBufferSize) }
                 room.chatters[chatter.connection.withUnsafeDescriptor { $0 }] = chatter
             }
         }

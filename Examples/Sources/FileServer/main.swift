@@ -46,10 +46,12 @@ guard folder >= 0 else {
         let isLast = index == parts.count - 1
         let next = openat(directory, String(part), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (isLast ? 0 : O_DIRECTORY))
         let failure = errno
+        var info = stat()
+        let isLink = next < 0 && fstatat(directory, String(part), &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFLNK
         close(directory)
         guard next >= 0 else {
             switch failure {
-            case ELOOP: return .failure(ExampleError("\(part) is a symbolic link; links are not followed"))
+            case _ where isLink: return .failure(ExampleError("\(part) is a symbolic link; links are not followed"))
             case ENOENT: return .failure(ExampleError("no such file: \(name)"))
             case ENOTDIR: return .failure(ExampleError("\(part) is not a folder"))
             default: return .failure(ExampleError("cannot open \(name): \(String(cString: strerror(failure)))"))
