@@ -28,6 +28,7 @@
 #include <linux/errqueue.h>
 #include <sys/sendfile.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif
 
 #ifdef __linux__

@@ -63,6 +63,11 @@ extension SocketError {
         case resolution(ResolverError)
         /// NetKit refused the input before calling the system, with this explanation.
         case invalidArgument(String)
+        /// The socket was closed (or released) while an async call waited on it,
+        /// or before the call started.
+        case closed
+        /// The ``IOLoop`` the socket waits on was shut down.
+        case loopShutDown
 
         /// A readable explanation.
         public var description: String {
@@ -70,6 +75,8 @@ extension SocketError {
             case .system(let errno): return errno.description
             case .resolution(let error): return error.description
             case .invalidArgument(let text): return text
+            case .closed: return "the socket was closed"
+            case .loopShutDown: return "the I/O loop was shut down"
             }
         }
     }

@@ -1,4 +1,5 @@
 import CNetKitShims
+import Synchronization
 
 /// The one owner of an open descriptor, shared by every socket type and the
 /// epoll set: `deinit` closes it exactly once, ``close()`` reports the close
@@ -27,25 +28,80 @@ final class DescriptorOwner: @unchecked Sendable {
     /// (a consuming method of a socket type) calls them, so no lock is needed.
     private var isDisowned = false
 
+    /// The socket's place in an ``IOLoop``, made on its first async call.
+    private let loopRegistration = AtomicLazyReference<Registration>()
+    /// Serialises making the registration (the first async call of two tasks at once).
+    private let registering = Mutex(())
+
     @inlinable
     init(_ descriptor: CInt) {
         self.descriptor = descriptor
     }
 
     deinit {
+        detachFromLoop()
         guard !isDisowned else { return }
         _ = system_close(descriptor)
     }
 
     /// Closes the descriptor now and reports the error `close(2)` gives. Never retried.
+    ///
+    /// Pending async calls are resumed with ``SocketError/Reason/closed`` first.
     func close() throws(SocketError) {
         isDisowned = true
+        detachFromLoop()
         try SocketCalls.close(descriptor)
     }
 
-    /// Gives the descriptor up without closing it.
+    /// Gives the descriptor up without closing it, after leaving its loop.
     func release() -> CInt {
         isDisowned = true
+        detachFromLoop()
         return descriptor
+    }
+
+    // MARK: - The async loop
+
+    /// The registration async calls wait on: the existing one, or a new one on ``IOLoop/default``.
+    @inline(__always)
+    func registration() throws(SocketError) -> Registration {
+        if let registration = loopRegistration.load() { return registration }
+        return try register(on: try IOLoop.default)
+    }
+
+    /// The registration on `loop`, made now if the socket has none.
+    ///
+    /// - Throws: ``SocketError`` when the socket is already registered on another loop,
+    ///   or from the backend (`epoll_ctl`).
+    func register(on loop: IOLoop) throws(SocketError) -> Registration {
+        try registering.withLock { (_) throws(SocketError) -> Registration in
+            if let existing = loopRegistration.load() {
+                guard existing.loop === loop else { throw Self.otherLoop }
+                return existing
+            }
+            let registration = try loop.register(descriptor)
+            return loopRegistration.storeIfNil(registration)
+        }
+    }
+
+    /// The registration, if an async call made one.
+    var existingRegistration: Registration? { loopRegistration.load() }
+
+    private static var otherLoop: SocketError {
+        SocketError(.register, .invalidArgument("the socket is already registered with another IOLoop"))
+    }
+
+    /// Resumes pending async calls with "closed" and leaves the loop; runs before `close(2)`.
+    private func detachFromLoop() {
+        guard let registration = loopRegistration.load() else { return }
+        registration.close(.closed)
+        registration.loop.deregister(registration)
+    }
+
+    /// Marks the socket closed for async calls (they fail with ``SocketError/Reason/closed``)
+    /// and leaves the loop, without closing the descriptor: for a split half that
+    /// closes while the other half still holds the descriptor.
+    func closeForAsync() {
+        detachFromLoop()
     }
 }

@@ -64,7 +64,8 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     /// - Throws: ``SocketError`` from `accept`, such as `.tooManyOpenFiles`;
     ///   `.timedOut` when a receive timeout passes.
     public func accept() throws(SocketError) -> AcceptedConnection {
-        try acceptConnection(blocking: true)!
+        if isNonBlockingForAsync { return try acceptWaitingWithPoll() }
+        return try acceptConnection(blocking: true)!
     }
 
     /// Accepts a connection without blocking; `nil` when none is waiting.

@@ -18,7 +18,7 @@ func isCloseOnExec(_ fd: CInt) -> Bool {
     cnk_fcntl(fd, F_GETFD, 0) & FD_CLOEXEC != 0
 }
 
-@Suite("Ownership: descriptors are closed exactly once, close-on-exec, no SIGPIPE")
+@Suite("Ownership: descriptors are closed exactly once, close-on-exec, no SIGPIPE", .countsDescriptors)
 struct OwnershipTests {
     // Swift Testing runs other suites in parallel, which open and close descriptors
     // too, so "unchanged" allows for their noise (a small slack). A leak here would
