@@ -42,7 +42,54 @@ extension StreamConnection {
         let total = try FileTransfer.byteCount(file: file, offset: offset, count: count)
         let socket = descriptor
         var transfer = FileTransfer(socket: socket, file: file, position: offset, remaining: total)
-        try transfer.run { () throws(SocketError) in try FileTransfer.waitUntilWritable(socket) }
+        defer { transfer.finish() }
+        while transfer.remaining > 0 {
+            if try transfer.step() == nil { try FileTransfer.waitUntilWritable(socket) }
+        }
+        return total
+    }
+}
+
+// MARK: - Sending a file without blocking a thread
+
+extension StreamConnection {
+    /// Sends `count` bytes of an open file, from `offset`, waiting on the connection's
+    /// ``IOLoop`` while the send buffer is full. The corresponding C call is
+    /// `sendfile(2)` on Linux, with the `pread(2)`/`send(2)` fallback of
+    /// ``sendFile(_:offset:count:)``.
+    ///
+    /// `sendfile` has no per-call "don't wait" flag (`MSG_DONTWAIT`), so for the
+    /// duration of the call the socket is put in non-blocking mode
+    /// (`fcntl(O_NONBLOCK)`) and its mode is restored afterwards: don't make
+    /// blocking calls on the same connection from another thread meanwhile.
+    ///
+    /// Not cancel safe: when cancelled (or past its deadline) part of the file may
+    /// have been sent, and the call cannot say how much.
+    /// - Parameters:
+    ///   - file: A descriptor open for reading on a regular file; borrowed, not closed.
+    ///   - offset: Where in the file to start; not negative.
+    ///   - count: How many bytes; `nil` sends to the end of the file.
+    ///   - deadline: When to give up; `nil` waits as long as it takes.
+    /// - Returns: The number of bytes sent.
+    /// - Throws: as ``sendFile(_:offset:count:)``; ``SocketError`` with `.timedOut`,
+    ///   ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``; `CancellationError`.
+    @discardableResult
+    public func sendFile(_ file: CInt, offset: Int64 = 0, count: Int64? = nil, deadline: IODeadline? = nil) async throws -> Int64 {
+        let total = try FileTransfer.byteCount(file: file, offset: offset, count: count)
+        let registration = try owner.registration()
+        let socket = descriptor
+        let wasNonBlocking = try SocketCalls.isNonBlocking(socket)
+        if !wasNonBlocking { try SocketCalls.setNonBlocking(socket, true) }
+        var transfer = FileTransfer(socket: socket, file: file, position: offset, remaining: total)
+        defer {
+            transfer.finish()
+            if !wasNonBlocking { try? SocketCalls.setNonBlocking(socket, false) }
+        }
+        while transfer.remaining > 0 {
+            _ = try await registration.perform(.write, .sendFile, deadline: deadline) { () throws(SocketError) in
+                try transfer.step()
+            }
+        }
         return total
     }
 }
@@ -97,45 +144,29 @@ struct FileTransfer {
         return max(0, Int64(info.st_size) - offset)
     }
 
-    /// Sends until nothing is left, calling `waitForRoom` whenever the socket's
-    /// buffer is full. Sync and async callers differ only in how they wait.
-    mutating func run(waitForRoom: () throws(SocketError) -> Void) throws(SocketError) {
-        var buffer: UnsafeMutableRawBufferPointer? = nil
-        defer { buffer?.deallocate() }
-        while remaining > 0 {
-            let sent: Int?
-            if usePortablePath {
-                if buffer == nil {
-                    buffer = .allocate(byteCount: StreamConnection.fileCopyBufferSize, alignment: 16)
-                }
-                sent = try copyChunk(through: buffer!)
-            } else {
-                sent = try sendChunk()
-            }
-            guard let sent else { try waitForRoom(); continue }
-            position += Int64(sent)
-            remaining -= Int64(sent)
-        }
+    /// The portable path's scratch buffer, allocated on first use; see ``finish()``.
+    var buffer: UnsafeMutableRawBufferPointer? = nil
+
+    /// Frees the scratch buffer. Call once, when the transfer ends either way.
+    mutating func finish() {
+        buffer?.deallocate()
+        buffer = nil
     }
 
-    /// The async form of ``run(waitForRoom:)``.
-    mutating func run(waitForRoom: () async throws(SocketError) -> Void) async throws(SocketError) {
-        var buffer: UnsafeMutableRawBufferPointer? = nil
-        defer { buffer?.deallocate() }
-        while remaining > 0 {
-            let sent: Int?
-            if usePortablePath {
-                if buffer == nil {
-                    buffer = .allocate(byteCount: StreamConnection.fileCopyBufferSize, alignment: 16)
-                }
-                sent = try copyChunk(through: buffer!)
-            } else {
-                sent = try sendChunk()
-            }
-            guard let sent else { try await waitForRoom(); continue }
-            position += Int64(sent)
-            remaining -= Int64(sent)
+    /// One attempt: sends what the socket takes now. Returns `true` after progress
+    /// (or a switch to the portable path), `nil` when the socket would block.
+    mutating func step() throws(SocketError) -> Bool? {
+        let sent: Int?
+        if usePortablePath {
+            if buffer == nil { buffer = .allocate(byteCount: StreamConnection.fileCopyBufferSize, alignment: 16) }
+            sent = try copyChunk(through: buffer!)
+        } else {
+            sent = try sendChunk()
         }
+        guard let sent else { return nil }
+        position += Int64(sent)
+        remaining -= Int64(sent)
+        return true
     }
 
     /// One `sendfile` call; `nil` when the socket's buffer is full. Switches to the

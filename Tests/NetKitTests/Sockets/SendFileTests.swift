@@ -270,3 +270,60 @@ func sha256Hex(of path: String) throws -> String {
     defer { _ = peer.exitStatus() }
     return peer.readLine() ?? ""
 }
+
+@Suite("Sending files without blocking a thread (async sendFile)")
+struct AsyncSendFileTests {
+    @Test("a file larger than the socket buffers arrives intact; the socket's mode is restored", arguments: allBackends)
+    func wholeFile(backend: IOLoopBackend) async throws {
+        let file = try TemporaryFile(size: 6_000_000)
+        try await withLoop(backend) { loop in
+            let pair = try loopbackPair()
+            let sender = pair.first
+            let drain = Drain(ConnectionBox(pair.second))      // a blocking reader on its own thread
+            try sender.register(on: loop)
+            #expect(try await sender.sendFile(file.descriptor) == 6_000_000)
+            #expect(try await sender.sendFile(file.descriptor, offset: 5_999_000, count: 1_000) == 1_000)
+            #expect(try sender.isNonBlocking == false)
+            try sender.close()
+            #expect(try drain.bytes() == file.bytes + file.bytes[5_999_000...])
+        }
+    }
+
+    #if DEBUG
+    @Test("the portable path also waits on the loop")
+    func portablePath() async throws {
+        let file = try TemporaryFile(size: 3_000_000)
+        try await withLoop(.platformDefault) { loop in
+            let pair = try loopbackPair()
+            let sender = pair.first
+            let drain = Drain(ConnectionBox(pair.second))
+            try sender.register(on: loop)
+            let driver = MockingDriver()
+            driver.failNext("sendfile", with: [.invalidArgument])
+            try await MockingDriver.$current.withValue(driver) { try await sender.sendFile(file.descriptor) }
+            try sender.close()
+            #expect(try drain.bytes() == file.bytes)
+            #expect(driver.calls.contains("pread"))
+        }
+    }
+    #endif
+
+    @Test("a deadline bounds a peer that never reads")
+    func deadline() async throws {
+        let file = try TemporaryFile(size: 16_000_000)
+        try await withLoop(.platformDefault) { loop in
+            let pair = try loopbackPair()
+            let sender = pair.first
+            let receiver = ConnectionBox(pair.second)          // open, never read
+            try sender.register(on: loop)
+            do {
+                try await sender.sendFile(file.descriptor, deadline: .after(.milliseconds(200)))
+                Issue.record("sendFile finished although nobody reads")
+            } catch let error as SocketError {
+                #expect(error.isTimeout)
+                #expect(error.operation == .sendFile)
+            }
+            withExtendedLifetime(receiver) {}
+        }
+    }
+}
