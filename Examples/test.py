@@ -187,7 +187,7 @@ async def many_tcp_echo_clients(port, count, size, timeout=60):
 def every_program_explains_itself():
     names = [line.split('"')[1] for line in open(os.path.join(HERE, "Package.swift"))
              if line.strip().startswith('("') and '", "' in line]
-    check(len(names) >= 17, f"found only {len(names)} programs in Package.swift")
+    check(len(names) >= 20, f"found only {len(names)} programs in Package.swift")
     for name in names:
         status, out, err = run(name, "--help", timeout=10)
         check(status == 0, f"{name} --help: status {status}")
@@ -332,19 +332,28 @@ def tcp_echo_client_works_against_socat():
 
 
 @test
-def thread_echo_server_serves_50_clients_at_once():
-    with Program("thread-echo-server", "--port", 0) as server:
-        check(asyncio.run(many_tcp_echo_clients(server.port, 50, 100_000)) == 50, "not all 50 echoes matched")
-        payload = random.randbytes(1_000_000)
-        check(tcp_echo(server.port, payload) == payload, "1 MB echo differs")
-        status, out, _ = run("tcp-echo-client", "--port", server.port, "hello")
-        check(out == b"hello\n", f"client: {out!r}")
-        server.stop()
+def concurrent_echo_servers_serve_50_clients_at_once():
+    for name in ("thread-echo-server", "async-echo-server"):
+        with Program(name, "--port", 0) as server:
+            check(asyncio.run(many_tcp_echo_clients(server.port, 50, 100_000)) == 50, f"{name}: not all 50 echoes matched")
+            payload = random.randbytes(1_000_000)
+            check(tcp_echo(server.port, payload) == payload, f"{name}: 1 MB echo differs")
+            # 50 clients that all stay connected at once, then all echo.
+            clients = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(50)]
+            for index, client in enumerate(clients):
+                client.sendall(f"client {index}\n".encode())
+            for index, client in enumerate(clients):
+                check(client.recv(100) == f"client {index}\n".encode(), f"{name}: held client {index}")
+                client.close()
+            status, out, _ = run("tcp-echo-client", "--port", server.port, "hello")
+            check(out == b"hello\n", f"{name}: client: {out!r}")
+            server.stop()
 
 
 @test
 def sigterm_during_load_stops_servers_cleanly():
-    for name in ("thread-echo-server", "tcp-echo-server", "poll-tcp-udp-server"):
+    for name in ("thread-echo-server", "tcp-echo-server", "poll-tcp-udp-server", "async-echo-server",
+                 "async-tcp-udp-server"):
         with Program(name, "--port", 0) as server:
             stop = threading.Event()
             def load():
@@ -368,8 +377,13 @@ def sigterm_during_load_stops_servers_cleanly():
 # MARK: - TCP and UDP on one port
 
 @test
-def poll_server_echoes_udp_and_tcp_on_one_port():
-    with Program("poll-tcp-udp-server", "--port", 0) as server:
+def tcp_and_udp_servers_echo_both_on_one_port():
+    for name in ("poll-tcp-udp-server", "async-tcp-udp-server"):
+        tcp_and_udp_on_one_port(name)
+
+
+def tcp_and_udp_on_one_port(name):
+    with Program(name, "--port", 0) as server:
         check("udp and tcp" in server.first_line, server.first_line)
         for size in (0, 1, 1472, 65507):
             payload = random.randbytes(size)
@@ -387,6 +401,38 @@ def poll_server_echoes_udp_and_tcp_on_one_port():
         check(asyncio.run(many_tcp_echo_clients(server.port, 50, 20_000)) == 50, "50 clients with one stuck")
         check(udp_exchange(server.port, b"still here")[0] == b"still here", "udp with one stuck")
         stuck.close()
+        server.stop()
+
+
+# MARK: - Concurrent UDP
+
+@test
+def udp_concurrent_server_answers_each_request_from_its_own_task():
+    with Program("udp-concurrent-server", "--port", 0) as server:
+        for size in (0, 1, 1472, 65507):
+            payload = random.randbytes(size)
+            data, sender = udp_exchange(server.port, payload)
+            check(data == payload and sender == ("127.0.0.1", server.port), f"{size} bytes")
+        # A slow request does not hold up a fast one sent after it.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(b"sleep 1000 slow", ("127.0.0.1", server.port))
+            s.sendto(b"fast", ("127.0.0.1", server.port))
+            check(s.recvfrom(100)[0] == b"fast", "the fast reply comes first")
+            check(s.recvfrom(100)[0] == b"slow", "then the slow one")
+        # 50 clients, each asking for a 300 ms answer, at once: about 0.3 s, not 15 s.
+        clients = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(50)]
+        started_at = time.monotonic()
+        for index, client in enumerate(clients):
+            client.settimeout(10)
+            client.sendto(f"sleep 300 answer {index}".encode(), ("127.0.0.1", server.port))
+        for index, client in enumerate(clients):
+            check(client.recvfrom(100)[0] == f"answer {index}".encode(), f"client {index}: its own answer")
+            client.close()
+        elapsed = time.monotonic() - started_at
+        check(elapsed < 5, f"50 concurrent 300 ms requests took {elapsed:.1f} s")
+        status, out, err = run("gethost-echo-client", "--port", server.port, "via", "the", "client")
+        check(status == 0 and out == b"via\nthe\nclient\n", f"client: {status} {out!r} {err}")
         server.stop()
 
 

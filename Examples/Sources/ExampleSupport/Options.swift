@@ -103,3 +103,13 @@ public func runOrExit<R>(_ program: String, _ body: () throws -> R) -> R {
         exit(1)
     }
 }
+
+/// Runs `body`; on an error, prints `program: error` to standard error and exits 1.
+public func runOrExit<R>(_ program: String, _ body: () async throws -> R) async -> R {
+    do {
+        return try await body()
+    } catch {
+        printError("\(program): \(error)")
+        exit(1)
+    }
+}
