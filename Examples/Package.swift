@@ -21,6 +21,7 @@ let programs: [(String, String)] = [
     ("async-tcp-udp-server", "AsyncTCPUDPServer"),
     ("poll-tcp-udp-server", "PollTCPUDPServer"),
     ("chat-server", "ChatServer"),
+    ("async-chat-server", "AsyncChatServer"),
     ("chat-client", "ChatClient"),
     ("unix-stream-server", "UnixStreamServer"),
     ("unix-stream-client", "UnixStreamClient"),

@@ -482,12 +482,20 @@ async def chat_room(port, talkers=20, lines_each=100, timeout=60):
     return results, expected, elapsed
 
 
+CHAT_SERVERS = ("chat-server", "async-chat-server")
+
+
 @test
 def chat_with_a_client_that_never_reads():
-    with Program("chat-server", "--port", 0, "--max-queue", 1000, "--send-buffer", 16384) as server:
+    for name in CHAT_SERVERS:
+        chat_with_a_slow_client(name)
+
+
+def chat_with_a_slow_client(name):
+    with Program(name, "--port", 0, "--max-queue", 1000, "--send-buffer", 16384) as server:
         results, expected, elapsed = asyncio.run(chat_room(server.port))
         for index, (got, notices) in enumerate(results):
-            check(len(got) == expected, f"user{index} got {len(got)} of {expected} lines")
+            check(len(got) == expected, f"{name}: user{index} got {len(got)} of {expected} lines")
             senders = {}
             for line in got:
                 match = re.match(r"user(\d+): line (\d+) from user(\d+)", line)
@@ -502,7 +510,12 @@ def chat_with_a_client_that_never_reads():
 
 @test
 def chat_refuses_long_lines_and_taken_names():
-    with Program("chat-server", "--port", 0, "--max-line", 100) as server:
+    for name in CHAT_SERVERS:
+        chat_refusals(name)
+
+
+def chat_refusals(name):
+    with Program(name, "--port", 0, "--max-line", 100) as server:
         a = socket.create_connection(("127.0.0.1", server.port), timeout=5)
         b = socket.create_connection(("127.0.0.1", server.port), timeout=5)
         af, bf = a.makefile("rb"), b.makefile("rb")
@@ -526,7 +539,12 @@ def chat_refuses_long_lines_and_taken_names():
 
 @test
 def chat_clients_talk_through_the_server():
-    with Program("chat-server", "--port", 0) as server:
+    for name in CHAT_SERVERS:
+        chat_clients(name)
+
+
+def chat_clients(name):
+    with Program(name, "--port", 0) as server:
         amy = Program("chat-client", "--name", "amy", "--port", server.port, stdin=subprocess.PIPE)
         check(amy.first_line.startswith("* welcome amy"), amy.first_line)
         bob = Program("chat-client", "--name", "bob", "--port", server.port, stdin=subprocess.PIPE)
