@@ -645,11 +645,19 @@ def get(port, name, timeout=10):
         return bytes(data)
 
 
+FILE_SERVER_MODES = ((), ("--async",))
+
+
 @test
 def file_server_refuses_names_outside_its_folder():
+    for mode in FILE_SERVER_MODES:
+        file_server_refusals(mode)
+
+
+def file_server_refusals(mode):
     folder, root = make_folder()
     try:
-        with Program("file-server", "--root", root, "--port", 0) as server:
+        with Program("file-server", "--root", root, "--port", 0, *mode) as server:
             check(get(server.port, b"a.txt") == b"OK 6\nalpha\n", "a.txt")
             check(get(server.port, b"sub/b.txt") == b"OK 5\nbeta\n", "sub/b.txt")
             check(get(server.port, b"empty") == b"OK 0\n", "an empty file")
@@ -666,6 +674,9 @@ def file_server_refuses_names_outside_its_folder():
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
                 s.sendall(b"PUT x\n")
                 check(s.recv(100).startswith(b"ERR expected"), "unknown request")
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+                s.sendall(b"GET " + b"a" * 6000)
+                check(s.recv(100) == b"ERR request too long\n", f"{mode}: a request line over 4 KiB")
             if have("nc"):
                 out = subprocess.run(["nc", "-N", "127.0.0.1", str(server.port)], input=b"GET ../secret.txt\n",
                                      stdout=subprocess.PIPE, timeout=10).stdout
@@ -681,6 +692,10 @@ def file_server_refuses_names_outside_its_folder():
 
 @test
 def file_server_sends_100_mb_exactly_and_1_gib_in_bounded_memory():
+    return "; ".join(file_server_big_files(mode) for mode in FILE_SERVER_MODES)
+
+
+def file_server_big_files(mode):
     folder, root = make_folder()
     try:
         big = os.path.join(root, "big.bin")
@@ -692,7 +707,7 @@ def file_server_sends_100_mb_exactly_and_1_gib_in_bounded_memory():
                 f.write(block)
         with open(os.path.join(root, "huge.bin"), "wb") as f:     # sparse: 1 GiB on no disk
             f.truncate(1 << 30)
-        with Program("file-server", "--root", root, "--port", 0) as server:
+        with Program("file-server", "--root", root, "--port", 0, *mode) as server:
             out_path = os.path.join(folder, "big.copy")
             status, out, err = run("file-client", "big.bin", "--port", server.port, "--output", out_path, timeout=60)
             check(status == 0 and b"104857600 bytes" in out, f"file-client: {status} {out!r} {err}")
@@ -729,9 +744,10 @@ def file_server_sends_100_mb_exactly_and_1_gib_in_bounded_memory():
             client_peak_kib = int(out.split()[-1])
             with open(f"/proc/{server.process.pid}/status") as f:
                 server_peak_kib = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
-            check(server_peak_kib < 64 * 1024, f"server peak memory {server_peak_kib} KiB")
+            check(server_peak_kib < 64 * 1024, f"server{mode} peak memory {server_peak_kib} KiB")
             check(client_peak_kib < 64 * 1024, f"client peak memory {client_peak_kib} KiB")
             server.stop()
+            return f"peak RSS after 1 GiB{' ' + mode[0] if mode else ''}: server {server_peak_kib // 1024} MiB, client {client_peak_kib // 1024} MiB"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

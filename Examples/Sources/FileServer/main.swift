@@ -14,15 +14,17 @@ import NetKit
 #endif
 
 let options = Options(help: """
-    usage: file-server [--root FOLDER] [--host ADDRESS] [--port PORT]
+    usage: file-server [--root FOLDER] [--host ADDRESS] [--port PORT] [--async]
 
     Serves the regular files below FOLDER (default: the current folder) by name:
     a client sends "GET name" and a newline, and gets "OK size", a newline and
     the file, or "ERR reason" and a newline. Names are relative ("notes/a.txt");
     "..", absolute paths and symbolic links are refused. Try it with file-client,
     or: printf 'GET a.txt\\n' | nc 127.0.0.1 7020
+    One thread per connection; with --async, one task per connection instead
+    (StreamListener.serve and the async sendFile).
     Listens on 127.0.0.1:7020 unless told otherwise; --port 0 picks a free port.
-    """)
+    """, flags: ["--async"])
 Termination.exitOnSignal("file-server")
 
 let root = options.string("--root", default: ".")
@@ -67,7 +69,23 @@ guard folder >= 0 else {
     return .success(directory)
 }
 
-/// Reads the request line (at most 4 KiB) and answers it.
+/// The answer to one request line: the reply line, and the file to send after it.
+@Sendable func answer(_ request: [UInt8]) -> (reply: String, file: CInt?) {
+    var line = request[...]
+    if line.last == UInt8(ascii: "\r") { line.removeLast() }
+    let text = String(decoding: line, as: UTF8.self)
+    guard text.hasPrefix("GET ") else { return ("ERR expected: GET name\n", nil) }
+    switch openBelowFolder(String(text.dropFirst(4))) {
+    case .failure(let refusal):
+        return ("ERR \(refusal)\n", nil)
+    case .success(let file):
+        var info = stat()
+        fstat(file, &info)
+        return ("OK \(info.st_size)\n", file)
+    }
+}
+
+/// A thread's work: reads the request line (at most 4 KiB) and answers it.
 @Sendable func serve(_ client: SharedConnection) throws {
     try serve(client.connection)
 }
@@ -82,28 +100,17 @@ guard folder >= 0 else {
         request += buffer[..<count]
         if request.count > 4096 { try connection.sendAll(Array("ERR request too long\n".utf8)); return }
     }
-    var line = request.prefix { $0 != UInt8(ascii: "\n") }
-    if line.last == UInt8(ascii: "\r") { line.removeLast() }
-    let text = String(decoding: line, as: UTF8.self)
-    guard text.hasPrefix("GET ") else { try connection.sendAll(Array("ERR expected: GET name\n".utf8)); return }
-
-    switch openBelowFolder(String(text.dropFirst(4))) {
-    case .failure(let refusal):
-        try connection.sendAll(Array("ERR \(refusal)\n".utf8))
-    case .success(let file):
+    let (reply, file) = answer(Array(request.prefix { $0 != UInt8(ascii: "\n") }))
+    try connection.sendAll(Array(reply.utf8))
+    if let file {
         defer { close(file) }
-        var info = stat()
-        fstat(file, &info)
-        try connection.sendAll(Array("OK \(info.st_size)\n".utf8))
-        try connection.sendFile(file, count: Int64(info.st_size))  // sendfile(2): no copy through this process
+        try connection.sendFile(file)                         // sendfile(2): no copy through this process
     }
 }
 
-runOrExit("file-server") {
-    let listener = try StreamListener(bindingTo: options.address(defaultPort: 7020))
-    var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let shown = realpath(root, &path) != nil ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : root
-    print("file-server: serving \(shown), listening on tcp \(try listener.localAddress)")
+/// The master: accepts, and starts a thread per client. (A function of its own: in
+/// async code, `listener.accept()` means the async overload.)
+func acceptForever(_ listener: borrowing StreamListener) throws {
     while true {
         let accepted = try listener.accept()
         let peer = accepted.peer
@@ -111,5 +118,36 @@ runOrExit("file-server") {
         startThread {
             do { try serve(client) } catch { printError("file-server: \(peer): \(error)") }
         }
+    }
+}
+
+await runOrExit("file-server") {
+    let listener = try StreamListener(bindingTo: options.address(defaultPort: 7020))
+    var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let shown = realpath(root, &path) != nil ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : root
+    let mode = options.isSet("--async") ? " (async)" : ""
+    print("file-server: serving \(shown)\(mode), listening on tcp \(try listener.localAddress)")
+
+    if options.isSet("--async") {
+        // The same server on the async layer: a child task per connection, no threads.
+        try await listener.serve { connection, _ in
+            var lines = BufferedReader(maximumLength: 4096)
+            let request: [UInt8]?
+            do {
+                request = try await lines.readLine(from: connection, deadline: .after(.seconds(10)))
+            } catch is BufferedReaderError {
+                try await connection.sendAll(Array("ERR request too long\n".utf8))
+                return
+            }
+            guard let request else { return }
+            let (reply, file) = answer(request)
+            try await connection.sendAll(Array(reply.utf8))
+            if let file {
+                defer { close(file) }
+                try await connection.sendFile(file)           // sendfile(2), waiting on the loop when the socket is full
+            }
+        }
+    } else {
+        try acceptForever(listener)
     }
 }
