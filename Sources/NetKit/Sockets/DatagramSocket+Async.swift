@@ -134,3 +134,143 @@ extension DatagramSocket {
         }
     }
 }
+
+// MARK: - Async messages with control data, and batches
+
+extension DatagramSocket {
+    /// Waits for a datagram and receives it with its control messages. The corresponding
+    /// C call is `recvmsg(2)` with `MSG_DONTWAIT`.
+    ///
+    /// Cancel safe: a cancelled call consumes no datagram.
+    /// - Throws: ``SocketError`` from `recvmsg`, or with `.timedOut`,
+    ///   ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``; `CancellationError`.
+    public func receiveMessage(
+        into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], deadline: IODeadline? = nil
+    ) async throws -> ReceivedMessage {
+        let registration = try owner.registration()
+        let flags = flags.rawValue | CInt(MSG_DONTWAIT)
+        return try await registration.perform(.read, .receiveMessage, deadline: deadline) { () throws(SocketError) in
+            try receiveMessage(buffer, flags: flags, blocking: false)
+        }
+    }
+
+    /// Sends one datagram with control messages, to `address` or (with `nil`) to the
+    /// connected peer, waiting while the send buffer is full. The corresponding C call
+    /// is `sendmsg(2)` with `MSG_DONTWAIT`.
+    ///
+    /// Cancel safe: a cancelled call has sent nothing.
+    /// - Throws: as ``send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``, from `sendmsg`.
+    @discardableResult
+    public func send(
+        _ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages, deadline: IODeadline? = nil
+    ) async throws -> Int {
+        let registration = try owner.registration()
+        return try await registration.perform(.write, .sendMessage, deadline: deadline) { () throws(SocketError) in
+            try trySendMessage(bytes, to: address, control: control)
+        }
+    }
+
+    /// Sends one datagram from any byte sequence with control messages; see
+    /// ``send(_:to:control:deadline:)-(UnsafeRawBufferPointer,_,_,_)``. Cancel safe.
+    ///
+    /// - Throws: as ``send(_:to:control:deadline:)-(UnsafeRawBufferPointer,_,_,_)``.
+    @discardableResult
+    public func send<Bytes: Sequence<UInt8>>(
+        _ bytes: Bytes, to address: SocketAddress?, control: ControlMessages, deadline: IODeadline? = nil
+    ) async throws -> Int {
+        let registration = try owner.registration()
+        return try await registration.perform(.write, .sendMessage, deadline: deadline) { () throws(SocketError) in
+            try withContiguousBytes(bytes) { (raw) throws(SocketError) in try trySendMessage(raw, to: address, control: control) }
+        }
+    }
+
+    /// Waits for the first datagram, then takes up to `batch.capacity` that are queued,
+    /// each with its sender. The corresponding C call is `recvmmsg(2)` with
+    /// `MSG_WAITFORONE | MSG_DONTWAIT` (elsewhere a `recvmsg` loop).
+    ///
+    /// Cancel safe: a cancelled call consumes no datagram.
+    /// - Returns: the number of datagrams received (at least 1), also ``DatagramBatch/count``.
+    /// - Throws: as ``receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``, from `recvmmsg`.
+    @discardableResult
+    public func receive(into batch: inout DatagramBatch, deadline: IODeadline? = nil) async throws -> Int {
+        let registration = try owner.registration()
+        return try await registration.perform(.read, .receiveMultipleMessages, deadline: deadline) { () throws(SocketError) in
+            try receiveBatch(&batch, flags: CInt(MSG_DONTWAIT), blocking: false)
+        }
+    }
+
+    /// Sends the datagrams staged in `batch`, waiting while the send buffer is full
+    /// before the first one. The corresponding C call is `sendmmsg(2)` with `MSG_DONTWAIT`.
+    ///
+    /// Like one `sendmmsg`, it can send fewer than all: once some datagrams went, a
+    /// full buffer or an error ends the call with the count so far. Cancel safe: a
+    /// cancelled call has sent nothing.
+    /// - Returns: the number of datagrams sent, at least 1 (0 for an empty batch).
+    /// - Throws: as ``send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``, when not even the first datagram went.
+    @discardableResult
+    public func send(_ batch: borrowing DatagramBatch, deadline: IODeadline? = nil) async throws -> Int {
+        guard batch.count > 0 else { return 0 }
+        let registration = try owner.registration()
+        let fd = descriptor
+        let messages = batch.messages
+        let count = batch.count
+        var sent = try await registration.perform(.write, .sendMultipleMessages, deadline: deadline) { () throws(SocketError) in
+            try Self.trySendMessages(fd, messages, count)
+        }
+        // Whatever else fits now, without waiting.
+        while sent < count {
+            do {
+                guard let more = try Self.trySendMessages(fd, messages + sent, count - sent) else { break }
+                sent += more
+            } catch {
+                break  // reported by the next call
+            }
+        }
+        return sent
+    }
+
+    /// One non-blocking `sendmmsg` (elsewhere `sendmsg`): how many went, or `nil` when the buffer is full.
+    static func trySendMessages(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int) throws(SocketError) -> Int? {
+        #if os(Linux)
+        let n = CUnsignedInt(Swift.min(count, 1024))
+        return try nonBlockingSyscall(.sendMultipleMessages) {
+            system_sendmmsg(fd, messages, n, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
+        }.map(Int.init)
+        #else
+        let header = UnsafeMutableRawPointer(messages).assumingMemoryBound(to: msghdr.self)
+        return try nonBlockingSyscall(.sendMessage) {
+            system_sendmsg(fd, header, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
+        }.map { _ in 1 }
+        #endif
+    }
+
+    /// One non-blocking `sendmsg` with control messages; `nil` when the buffer is full.
+    func trySendMessage(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages) throws(SocketError) -> Int? {
+        let fd = descriptor
+        let flags = SocketCalls.sendFlags | CInt(MSG_DONTWAIT)
+        let family = address?.family ?? control.packetInfo.map { $0.address.isIPv6 ? AddressFamily.ipv6 : .ipv4 } ?? .ipv4
+        return try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> Int? in
+            var writer = ControlMessageWriter(controlBuffer)
+            guard control.encode(into: &writer, family: family) else {
+                throw SocketError(.sendMessage, .invalidArgument("too many control messages"), address: address)
+            }
+            let used = writer.used
+            var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+            return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(SocketError) -> Int? in
+                var header = msghdr()
+                header.msg_iov = vectorPointer
+                header.msg_iovlen = 1
+                header.msg_control = used > 0 ? controlBuffer.baseAddress : nil
+                header.msg_controllen = .init(used)
+                guard let address else {
+                    return try nonBlockingSyscall(.sendMessage) { system_sendmsg(fd, &header, flags) }
+                }
+                return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int? in
+                    header.msg_name = UnsafeMutableRawPointer(mutating: pointer)
+                    header.msg_namelen = length
+                    return try nonBlockingSyscall(.sendMessage, address: address) { system_sendmsg(fd, &header, flags) }
+                }
+            }
+        }
+    }
+}

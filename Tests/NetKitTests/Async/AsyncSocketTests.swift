@@ -139,3 +139,60 @@ struct AsyncSocketTests {
         _ = c2
     }
 }
+
+@Suite("Async sockets: messages with control data, and batches", .usesManyDescriptors)
+struct AsyncMessageTests {
+    @Test("receiveMessage delivers packet info; send with control reaches the peer", arguments: allBackends)
+    func messages(backend: IOLoopBackend) async throws {
+        try await withLoop(backend) { loop in
+            let server = DatagramBox(try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0)))
+            try server.socket.register(on: loop)
+            try server.socket.setOption(.receivePacketInfo, true)
+            let address = try server.socket.localAddress
+            let client = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+            try client.register(on: loop)
+            async let message: (Int, Bool) = {
+                let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+                defer { raw.deallocate() }
+                let message = try await server.socket.receiveMessage(into: raw, deadline: .after(.seconds(10)))
+                return (message.count, message.control.packetInfo != nil)
+            }()
+            await eventually("the receive is waiting") { server.socket.asyncWaiterCount == 1 }
+            let payload: [UInt8] = Array("with control".utf8)
+            let sent = try await client.send(payload, to: address, control: ControlMessages())
+            #expect(sent == payload.count)
+            let (count, hasPacketInfo) = try await message
+            #expect(count == payload.count)
+            #expect(hasPacketInfo)
+        }
+    }
+
+    @Test("batches: one async receive takes every queued datagram; one async send sends them all", arguments: allBackends)
+    func batches(backend: IOLoopBackend) async throws {
+        try await withLoop(backend) { loop in
+            let receiver = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+            let sender = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+            try receiver.register(on: loop)
+            try sender.register(on: loop)
+            let address = try receiver.localAddress
+            var outgoing = DatagramBatch(capacity: 8, bufferSize: 32)
+            for index in 0..<8 {
+                let bytes = Array("datagram \(index)".utf8)
+                let appended = bytes.withUnsafeBytes { outgoing.append($0, to: address) }
+                #expect(appended)
+            }
+            #expect(try await sender.send(outgoing) == 8)
+            var incoming = DatagramBatch(capacity: 16, bufferSize: 32)
+            var total = 0
+            while total < 8 {
+                total += try await receiver.receive(into: &incoming, deadline: .after(.seconds(10)))
+                #expect(incoming.sender(at: 0) == (try sender.localAddress))
+            }
+            #expect(total == 8)
+            // Nothing more queued: the next receive waits until its deadline.
+            await #expect(throws: SocketError.self) {
+                _ = try await receiver.receive(into: &incoming, deadline: .after(.milliseconds(10)))
+            }
+        }
+    }
+}

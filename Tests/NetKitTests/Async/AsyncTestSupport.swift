@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NetKit
 
@@ -66,4 +67,19 @@ func boundAddress<S: Socket & ~Copyable>(_ socket: borrowing S) throws -> Socket
 @inline(__always)
 func blocking<R: ~Copyable>(_ body: () throws -> R) rethrows -> R {
     try body()
+}
+
+/// Runs blocking work (reading a peer's output, waiting for it to exit) on a
+/// thread of its own and awaits its result, so no cooperative-pool thread blocks.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.start()
+    }
+}
+
+/// An ``ExternalPeer`` handed to another thread; the peer is used by one thread at a time.
+final class PeerBox: @unchecked Sendable {
+    let peer: ExternalPeer
+    init(_ peer: ExternalPeer) { self.peer = peer }
 }
