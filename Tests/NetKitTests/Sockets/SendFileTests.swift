@@ -3,19 +3,26 @@ import Synchronization
 import Testing
 @testable import NetKit
 
-/// A temporary file of random bytes, opened for reading; removed and closed on deinit.
+/// A temporary file opened for reading, removed and closed on deinit: random bytes,
+/// or (`sparse`) zeros that take no time to make, for tests where content does not matter.
 final class TemporaryFile {
     let path: String
     let bytes: [UInt8]
     let descriptor: CInt
 
-    init(size: Int) throws {
-        var generator = SystemRandomNumberGenerator()
-        var words = [UInt64](repeating: 0, count: (size + 7) / 8)
-        for index in words.indices { words[index] = generator.next() }
-        bytes = words.withUnsafeBytes { Array($0.prefix(size)) }
+    init(size: Int, sparse: Bool = false) throws {
         path = NSTemporaryDirectory() + "netkit-sendfile-\(UUID().uuidString)"
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        if sparse {
+            bytes = []
+            #expect(FileManager.default.createFile(atPath: path, contents: nil))
+            #expect(truncate(path, off_t(size)) == 0)
+        } else {
+            let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+            bytes = [UInt8](try random.read(upToCount: size) ?? Data())
+            try random.close()
+            #expect(bytes.count == size)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         #expect(descriptor >= 0)
     }
@@ -58,7 +65,9 @@ func loopbackPair() throws -> SocketPair<StreamConnection> {
     return SocketPair(first: client, second: server)
 }
 
-@Suite("Sending files (sendfile and its fallback)")
+// Serialized: these tests block (sendfile, joins), and Swift Testing runs them on
+// the cooperative pool, which the async suites need too.
+@Suite("Sending files (sendfile and its fallback)", .serialized)
 struct SendFileTests {
     @Test("the whole file arrives byte for byte", arguments: [0, 1, 65_536, 3_000_001])
     func wholeFile(size: Int) throws {
@@ -69,7 +78,7 @@ struct SendFileTests {
         let drain = Drain(receiver)
         #expect(try sender.sendFile(file.descriptor) == Int64(size))
         try sender.close()
-        #expect(try drain.bytes() == file.bytes)
+        #expect(same(try drain.bytes(), file.bytes))
     }
 
     @Test("offset and count pick a range; the file's own offset is not moved")
@@ -83,7 +92,7 @@ struct SendFileTests {
         #expect(try sender.sendFile(file.descriptor, offset: 99_990) == 10)   // to the end
         #expect(lseek(file.descriptor, 0, SEEK_CUR) == 0)
         try sender.close()
-        #expect(try drain.bytes() == Array(file.bytes[1_000..<51_000] + file.bytes[99_990...]))
+        #expect(same(try drain.bytes(), Array(file.bytes[1_000..<51_000] + file.bytes[99_990...])))
     }
 
     #if DEBUG
@@ -98,7 +107,7 @@ struct SendFileTests {
         driver.failNext("sendfile", with: [refusal])
         try MockingDriver.$current.withValue(driver) { try sender.sendFile(file.descriptor) }
         try sender.close()
-        #expect(try drain.bytes() == file.bytes)
+        #expect(same(try drain.bytes(), file.bytes))
         #expect(driver.calls.filter { $0 == "sendfile" }.count == 1)
         #expect(driver.calls.filter { $0 == "pread" }.count >= 16)     // 1 MB through a 64 KiB buffer
     }
@@ -117,7 +126,7 @@ struct SendFileTests {
         driver.failNext("pread", with: [.interrupted])
         try MockingDriver.$current.withValue(driver) { try sender.sendFile(file.descriptor, offset: 100_000) }
         try sender.close()
-        #expect(try drain.bytes() == file.bytes)
+        #expect(same(try drain.bytes(), file.bytes))
     }
 
     @Test("a failing pread is a typed .readFile error")
@@ -179,7 +188,7 @@ struct SendFileTests {
 
     @Test("a peer that closed gives .brokenPipe or .connectionReset, never SIGPIPE")
     func peerClosed() throws {
-        let file = try TemporaryFile(size: 4_000_000)
+        let file = try TemporaryFile(size: 4_000_000, sparse: true)
         let pair = try loopbackPair()
         let sender = pair.first
         let receiver = ConnectionBox(pair.second)
@@ -196,7 +205,7 @@ struct SendFileTests {
 
     @Test("a blocking socket's send timeout bounds a peer that stops reading")
     func sendTimeout() throws {
-        let file = try TemporaryFile(size: 16_000_000)
+        let file = try TemporaryFile(size: 16_000_000, sparse: true)
         let pair = try loopbackPair()
         let sender = pair.first
         let receiver = ConnectionBox(pair.second)
@@ -227,7 +236,7 @@ struct SendFileTests {
         #if DEBUG
         expected += file.bytes
         #endif
-        #expect(try drain.bytes() == expected)
+        #expect(same(try drain.bytes(), expected))
     }
 
     @Test("over a Unix-domain socket pair")
@@ -238,7 +247,7 @@ struct SendFileTests {
         let drain = Drain(ConnectionBox(pair.second))
         try sender.sendFile(file.descriptor)
         try sender.close()
-        #expect(try drain.bytes() == file.bytes)
+        #expect(same(try drain.bytes(), file.bytes))
     }
 
     @Test("a Python peer receives the file intact (sha256)")
@@ -264,6 +273,13 @@ struct SendFileTests {
     }
 }
 
+/// Whether two byte arrays are equal, compared with `memcmp` (`==` is slow on megabytes in debug builds).
+func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    guard !a.isEmpty else { return true }
+    return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
+}
+
 /// The sha256 of a file, as `sha256sum` prints it.
 func sha256Hex(of path: String) throws -> String {
     let peer = try ExternalPeer.python("import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path)
@@ -271,7 +287,7 @@ func sha256Hex(of path: String) throws -> String {
     return peer.readLine() ?? ""
 }
 
-@Suite("Sending files without blocking a thread (async sendFile)")
+@Suite("Sending files without blocking a thread (async sendFile)", .serialized)
 struct AsyncSendFileTests {
     @Test("a file larger than the socket buffers arrives intact; the socket's mode is restored", arguments: allBackends)
     func wholeFile(backend: IOLoopBackend) async throws {
@@ -285,7 +301,7 @@ struct AsyncSendFileTests {
             #expect(try await sender.sendFile(file.descriptor, offset: 5_999_000, count: 1_000) == 1_000)
             #expect(try sender.isNonBlocking == false)
             try sender.close()
-            #expect(try drain.bytes() == file.bytes + file.bytes[5_999_000...])
+            #expect(same(try drain.bytes(), file.bytes + file.bytes[5_999_000...]))
         }
     }
 
@@ -302,7 +318,7 @@ struct AsyncSendFileTests {
             driver.failNext("sendfile", with: [.invalidArgument])
             try await MockingDriver.$current.withValue(driver) { try await sender.sendFile(file.descriptor) }
             try sender.close()
-            #expect(try drain.bytes() == file.bytes)
+            #expect(same(try drain.bytes(), file.bytes))
             #expect(driver.calls.contains("pread"))
         }
     }
@@ -310,7 +326,7 @@ struct AsyncSendFileTests {
 
     @Test("a deadline bounds a peer that never reads")
     func deadline() async throws {
-        let file = try TemporaryFile(size: 16_000_000)
+        let file = try TemporaryFile(size: 16_000_000, sparse: true)
         try await withLoop(.platformDefault) { loop in
             let pair = try loopbackPair()
             let sender = pair.first
