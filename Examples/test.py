@@ -216,6 +216,13 @@ def udp_echo_is_byte_exact_for_0_1_1472_and_65507_bytes():
                                  stdout=subprocess.PIPE, timeout=10).stdout
             check(out == b"via nc\n", f"nc got {out!r}")
         server.stop()
+    with Program("un-echo-server", "--host", "::1", "--port", 0) as server:          # IPv6 too
+        check("listening on udp [::1]:" in server.first_line, server.first_line)
+        for size in (0, 1452, 65527):                                 # 65,527: the IPv6 UDP maximum
+            payload = random.randbytes(size)
+            data, _ = udp_exchange(server.port, payload, family=socket.AF_INET6, host="::1")
+            check(data == payload, f"IPv6 {size} bytes")
+        server.stop()
 
 
 @test
