@@ -142,3 +142,44 @@ struct AsyncSplitTests {
         }
     }
 }
+
+@Suite("Async sockets: datagram socket halves", .usesManyDescriptors)
+struct AsyncDatagramSplitTests {
+    @Test("one task receives while another sends on the same socket; close unblocks the receiver", arguments: allBackends)
+    func receiveWhileSending(backend: IOLoopBackend) async throws {
+        try await withLoop(backend) { loop in
+            let peer = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+            try peer.register(on: loop)
+            let peerAddress = try peer.localAddress
+            let counter = HogFlags()
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                let socket = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
+                try socket.register(on: loop)
+                let address = try socket.localAddress
+                let halves = socket.split()
+                let receiver = halves.receiver, sender = halves.sender
+                group.addTask { [receiver = consume receiver] in
+                    var buffer = [UInt8](repeating: 0, count: 16)
+                    do {
+                        while true {
+                            _ = try await receiver.receive(into: &buffer)
+                            counter.peeks.add(1, ordering: .relaxed)
+                        }
+                    } catch let error as SocketError where error.reason == .closed {
+                        return counter.peeks.load(ordering: .relaxed)
+                    }
+                }
+                // This task sends on the other half while the child task receives.
+                var buffer = [UInt8](repeating: 0, count: 16)
+                for index in 0..<100 {
+                    try await sender.send(Array("\(index)".utf8), to: peerAddress)
+                    let datagram = try await peer.receive(into: &buffer, deadline: .after(.seconds(10)))
+                    try await peer.send(buffer[..<datagram.count], to: address)
+                }
+                await eventually("all 100 echoes were received") { counter.peeks.load(ordering: .relaxed) == 100 }
+                sender.close()
+                #expect(try await group.next() == 100)
+            }
+        }
+    }
+}
