@@ -473,6 +473,7 @@ async def chat_room(port, talkers=20, lines_each=100, timeout=60):
         talking = asyncio.create_task(talk())
         got = []
         notices = []
+        seen[index] = (got, notices)
         while len(got) < expected:
             line = (await reader.readline()).decode()
             if not line:
@@ -481,7 +482,13 @@ async def chat_room(port, talkers=20, lines_each=100, timeout=60):
         await talking
         return got, notices
     started_at = time.monotonic()
-    results = await asyncio.wait_for(asyncio.gather(*(talk_and_listen(i, r, w) for i, (r, w) in enumerate(clients))), timeout)
+    seen = {}
+    try:
+        results = await asyncio.wait_for(asyncio.gather(*(talk_and_listen(i, r, w) for i, (r, w) in enumerate(clients))), timeout)
+    except asyncio.TimeoutError:
+        counts = {i: len(got) for i, (got, _) in sorted(seen.items())}
+        notices = sorted({n.strip() for _, ns in seen.values() for n in ns})
+        raise AssertionError(f"chat did not finish within {timeout} s: lines per talker {counts} of {expected}; notices {notices}")
     elapsed = time.monotonic() - started_at
     for _, writer in clients:
         writer.close()
@@ -499,8 +506,10 @@ def chat_with_a_client_that_never_reads():
 
 
 def chat_with_a_slow_client(name):
-    with Program(name, "--port", 0, "--max-queue", 1000, "--send-buffer", 16384) as server:
-        results, expected, elapsed = asyncio.run(chat_room(server.port))
+    # The one that never reads is sent 20 x 300 lines: more than its queue (5,000
+    # lines) and buffers hold, so it must be dropped; the others read all along.
+    with Program(name, "--port", 0, "--max-queue", 5000, "--send-buffer", 16384) as server:
+        results, expected, elapsed = asyncio.run(chat_room(server.port, lines_each=300))
         for index, (got, notices) in enumerate(results):
             check(len(got) == expected, f"{name}: user{index} got {len(got)} of {expected} lines")
             senders = {}
@@ -508,7 +517,7 @@ def chat_with_a_slow_client(name):
                 match = re.match(r"user(\d+): line (\d+) from user(\d+)", line)
                 check(match and match.group(1) == match.group(3), f"bad line {line!r}")
                 senders.setdefault(match.group(1), []).append(int(match.group(2)))
-            check(all(v == list(range(100)) for v in senders.values()), f"user{index}: lines lost or out of order")
+            check(all(v == list(range(300)) for v in senders.values()), f"user{index}: lines lost or out of order")
         dropped = [n for _, notices in results for n in notices if "slow left (dropped: not reading)" in n]
         check(len(dropped) >= 1, "nobody saw the slow client dropped")
         check(elapsed < 30, f"chat took {elapsed:.1f} s")

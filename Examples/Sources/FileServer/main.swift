@@ -91,7 +91,8 @@ guard folder >= 0 else {
 }
 
 @Sendable func serve(_ connection: borrowing StreamConnection) throws {
-    try connection.setOption(.receiveTimeout, .seconds(10))   // a silent client does not keep a thread forever
+    try connection.setOption(.receiveTimeout, .seconds(10))   // a silent client does not keep a thread forever,
+    try connection.setOption(.sendTimeout, .seconds(30))      // nor one that stops reading (per chunk sent)
     var request: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while !request.contains(UInt8(ascii: "\n")) {
