@@ -27,6 +27,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/errqueue.h>
+#include <sys/sendfile.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #endif

@@ -72,7 +72,7 @@ extension StreamConnection {
             race.add([SocketAddress(literal, port: port)], family: literal.family)
             race.finishResolution(of: literal.family == .ipv6 ? .ipv4 : .ipv6)
         }
-        self = try await Self.run(race, deadline: .now + timeout, loop: loop)
+        self = try await Self.run(race, deadline: .now + timeout, attemptDelay: Self.connectionAttemptDelay, loop: loop)
     }
 
     /// Connects to the first of `addresses` that answers, racing them as Happy Eyeballs
@@ -86,11 +86,18 @@ extension StreamConnection {
     ///   - loop: the loop to register the connection with; `nil` for ``IOLoop/default``.
     /// - Throws: ``ConnectAttemptsError`` listing every attempt when none connects; `CancellationError`.
     public init(connectingToAnyOf addresses: [SocketAddress], timeout: Duration = .seconds(30), loop: IOLoop? = nil) async throws {
+        try await self.init(connectingToAnyOf: addresses, timeout: timeout, attemptDelay: Self.connectionAttemptDelay, loop: loop)
+    }
+
+    /// Races `addresses` with a chosen connection-attempt delay (tests use a long one).
+    init(
+        connectingToAnyOf addresses: [SocketAddress], timeout: Duration, attemptDelay: Duration, loop: IOLoop?
+    ) async throws {
         let loop = try loop ?? IOLoop.default
         var race = ConnectionRace(host: nil, port: nil)
         race.add(addresses.filter { $0.family == .ipv6 }, family: .ipv6)
         race.add(addresses.filter { $0.family != .ipv6 }, family: .ipv4)
-        self = try await Self.run(race, deadline: .now + timeout, loop: loop)
+        self = try await Self.run(race, deadline: .now + timeout, attemptDelay: attemptDelay, loop: loop)
     }
 
     /// What a child task of the race reports.
@@ -107,7 +114,7 @@ extension StreamConnection {
     /// Runs the race in a task group: resolutions, attempts and the loop timers that
     /// pace them are its children, and the group ends with all of them.
     private static func run(
-        _ initial: ConnectionRace, deadline: ContinuousClock.Instant, loop: IOLoop
+        _ initial: ConnectionRace, deadline: ContinuousClock.Instant, attemptDelay: Duration, loop: IOLoop
     ) async throws -> StreamConnection {
         var race = initial
         let outcome: Result<CInt, ConnectAttemptsError> = await withTaskGroup(of: RaceEvent.self) { group in
@@ -129,7 +136,7 @@ extension StreamConnection {
                 }
                 group.addTask {
                     do {
-                        try await loop.sleep(until: .now + connectionAttemptDelay, for: .connect)
+                        try await loop.sleep(until: .now + attemptDelay, for: .connect)
                         return .attemptDelayOver(generation: generation)
                     } catch {
                         return .stopped
