@@ -3,7 +3,8 @@ import PackageDescription
 
 // CI (CI=true) treats warnings in NetKit's own targets as errors, so the README's
 // plain `swift test` is exactly what CI runs.
-let strictSettings: [SwiftSetting] = Context.environment["CI"] == "true"
+let strictSettings: [SwiftSetting] =
+    Context.environment["CI"] == "true"
     ? [.treatAllWarnings(as: .error)] : []
 
 let package = Package(

@@ -3,7 +3,8 @@ import PackageDescription
 
 // NetKit's teaching examples: the course's programs, one executable each, on
 // NetKit's public API. Its own package, so the root package's build stays quick.
-let strictSettings: [SwiftSetting] = Context.environment["CI"] == "true"
+let strictSettings: [SwiftSetting] =
+    Context.environment["CI"] == "true"
     ? [.treatAllWarnings(as: .error)] : []
 
 // (product name as the course spells it, target directory under Sources/)
@@ -40,13 +41,14 @@ let package = Package(
             name: "ExampleSupport",
             dependencies: [.product(name: "NetKit", package: "NetKit")],
             swiftSettings: strictSettings
-        ),
-    ] + programs.map {
-        .executableTarget(
-            name: $0.1,
-            dependencies: ["ExampleSupport", .product(name: "NetKit", package: "NetKit")],
-            swiftSettings: strictSettings
         )
-    },
+    ]
+        + programs.map {
+            .executableTarget(
+                name: $0.1,
+                dependencies: ["ExampleSupport", .product(name: "NetKit", package: "NetKit")],
+                swiftSettings: strictSettings
+            )
+        },
     swiftLanguageModes: [.v6]
 )

@@ -94,15 +94,21 @@ enum Arguments {
                 case "--file": configuration.file = try value(of: option, from: &rest)
                 case "--max-bytes":
                     let text = try value(of: option, from: &rest)
-                    guard let bytes = UInt64(text), bytes > 0 else { throw .usage("bad --max-bytes \(text): give a number of bytes") }
+                    guard let bytes = UInt64(text), bytes > 0 else {
+                        throw .usage("bad --max-bytes \(text): give a number of bytes")
+                    }
                     configuration.maximumBytes = bytes
                 case "--append-rate":
                     let text = try value(of: option, from: &rest)
-                    guard let rate = Double(text), rate >= 0, rate.isFinite else { throw .usage("bad --append-rate \(text): give bytes per second (0: no limit)") }
+                    guard let rate = Double(text), rate >= 0, rate.isFinite else {
+                        throw .usage("bad --append-rate \(text): give bytes per second (0: no limit)")
+                    }
                     configuration.appendBytesPerSecond = rate
                 case "--max-connections":
                     let text = try value(of: option, from: &rest)
-                    guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --max-connections \(text): give 1 to 100000") }
+                    guard let count = Int(text), (1...100_000).contains(count) else {
+                        throw .usage("bad --max-connections \(text): give 1 to 100000")
+                    }
                     configuration.maximumConnections = count
                 case "--line-timeout", "--send-timeout":
                     let text = try value(of: option, from: &rest)
@@ -110,10 +116,16 @@ enum Arguments {
                         throw .usage("bad \(option) \(text): give seconds between 0 and 3600")
                     }
                     let duration = Duration.milliseconds(Int64((seconds * 1000).rounded(.up)))
-                    if option == "--line-timeout" { configuration.lineTimeout = duration } else { configuration.sendTimeout = duration }
+                    if option == "--line-timeout" {
+                        configuration.lineTimeout = duration
+                    } else {
+                        configuration.sendTimeout = duration
+                    }
                 case "--connections-per-host":
                     let text = try value(of: option, from: &rest)
-                    guard let count = Int(text), (1...100_000).contains(count) else { throw .usage("bad --connections-per-host \(text): give 1 to 100000") }
+                    guard let count = Int(text), (1...100_000).contains(count) else {
+                        throw .usage("bad --connections-per-host \(text): give 1 to 100000")
+                    }
                     configuration.connectionsPerHost = count
                 default: throw .usage("unknown server option \(option); see diary server --help")
                 }
@@ -149,7 +161,9 @@ enum Arguments {
                 default: throw .usage("unknown client option \(option); see diary client --help")
                 }
             }
-            if let problem = DiaryLimits.problem(withName: configuration.name) { throw .usage("bad --name: \(problem)") }
+            if let problem = DiaryLimits.problem(withName: configuration.name) {
+                throw .usage("bad --name: \(problem)")
+            }
             return .client(configuration, mode)
         default:
             throw .usage("unknown subcommand \(subcommand); see diary --help")

@@ -9,7 +9,8 @@ func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     try server.run()
     signals.forEach { $0.cancel() }
     let store = server.service.store
-    Console.print("diary server stopped; \(store.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")
+    Console.print(
+        "diary server stopped; \(store.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")
 }
 
 func runClient(_ configuration: DiaryClient.Configuration, mode: ClientMode) throws(DiaryError) {
@@ -27,10 +28,14 @@ func runClient(_ configuration: DiaryClient.Configuration, mode: ClientMode) thr
 
 /// `diary` alone: a server on a free loopback port on its own thread, and the
 /// interactive client on it; the server stops when the client ends.
-func runDemo(_ serverConfiguration: DiaryServer.Configuration, _ clientConfiguration: DiaryClient.Configuration) throws(DiaryError) {
+func runDemo(_ serverConfiguration: DiaryServer.Configuration, _ clientConfiguration: DiaryClient.Configuration)
+    throws(DiaryError)
+{
     let server = try DiaryServer(configuration: serverConfiguration)
     signal(SIGPIPE, SIG_IGN)
-    Console.print("diary demo: a server on \(server.address) (file \(server.service.store.path)), and its client; quit or Ctrl-D ends both")
+    Console.print(
+        "diary demo: a server on \(server.address) (file \(server.service.store.path)), and its client; quit or Ctrl-D ends both"
+    )
     let done = DispatchSemaphore(value: 0)
     let box = ServerBox(server)
     let thread = Thread {

@@ -10,15 +10,23 @@ struct ArgumentsTests {
         // Issue 9: the default diary is in a per-user data directory, never in the current directory (a checkout).
         #expect(defaults.file.hasPrefix("/") && defaults.file.hasSuffix("/diary.log"))
         #expect(!defaults.file.hasPrefix(FileManager.default.currentDirectoryPath + "/"))
-        guard case .server(let limited) = try Arguments.parse(["server", "--max-bytes", "1000", "--append-rate", "0",
-                                                               "--max-connections", "8", "--connections-per-host", "2",
-                                                               "--line-timeout", "0.5", "--send-timeout", "2"]) else {
+        guard
+            case .server(let limited) = try Arguments.parse([
+                "server", "--max-bytes", "1000", "--append-rate", "0",
+                "--max-connections", "8", "--connections-per-host", "2",
+                "--line-timeout", "0.5", "--send-timeout", "2",
+            ])
+        else {
             Issue.record("not a server"); return
         }
         #expect(limited.maximumBytes == 1000 && limited.appendBytesPerSecond == 0)
         #expect(limited.maximumConnections == 8 && limited.connectionsPerHost == 2)
         #expect(limited.lineTimeout == .milliseconds(500) && limited.sendTimeout == .seconds(2))
-        guard case .server(let custom) = try Arguments.parse(["server", "--host", "::1", "--port", "0", "--file", "x.log"]) else {
+        guard
+            case .server(let custom) = try Arguments.parse([
+                "server", "--host", "::1", "--port", "0", "--file", "x.log",
+            ])
+        else {
             Issue.record("not a server"); return
         }
         #expect(custom.host == "::1" && custom.port == 0 && custom.file == "x.log")
@@ -32,14 +40,20 @@ struct ArgumentsTests {
     }
 
     @Test func clientModes() throws {
-        guard case .client(let configuration, let mode) = try Arguments.parse(["client"]) else { Issue.record("not a client"); return }
+        guard case .client(let configuration, let mode) = try Arguments.parse(["client"]) else {
+            Issue.record("not a client"); return
+        }
         #expect(configuration.host == "localhost" && configuration.port == 9999 && mode == .interactive)
-        guard case .client(let tuned, .send("hi there")) = try Arguments.parse(
-            ["client", "--name", "amy", "--send", "hi there", "--timeout", "0.25", "--retries", "9"]) else {
+        guard
+            case .client(let tuned, .send("hi there")) = try Arguments.parse(
+                ["client", "--name", "amy", "--send", "hi there", "--timeout", "0.25", "--retries", "9"])
+        else {
             Issue.record("not --send"); return
         }
         #expect(tuned.name == "amy" && tuned.timeout == .milliseconds(250) && tuned.retries == 9)
-        guard case .client(_, .sync) = try Arguments.parse(["client", "--sync"]) else { Issue.record("not --sync"); return }
+        guard case .client(_, .sync) = try Arguments.parse(["client", "--sync"]) else {
+            Issue.record("not --sync"); return
+        }
     }
 
     @Test(arguments: [["--help"], ["-h"], ["server", "--help"], ["client", "--port", "1", "--help"]])
@@ -48,14 +62,17 @@ struct ArgumentsTests {
         #expect(text.contains("Usage"))
     }
 
-    @Test(arguments: [
-        (["serve"], "unknown subcommand serve"), (["server", "--port"], "--port needs a value"),
-        (["server", "--port", "65536"], "bad port 65536"), (["server", "--port", "-1"], "bad port -1"),
-        (["server", "--verbose"], "unknown server option --verbose"), (["client", "--send", "a", "--sync"], "only one of"),
-        (["client", "--timeout", "0"], "bad --timeout 0"), (["client", "--retries", "x"], "bad --retries x"),
-        (["client", "--name", "two words"], "bad --name"), (["server", "--max-bytes", "0"], "bad --max-bytes"),
-        (["server", "--append-rate", "-1"], "bad --append-rate"), (["server", "--line-timeout", "0"], "bad --line-timeout"),
-    ] as [([String], String)])
+    @Test(
+        arguments: [
+            (["serve"], "unknown subcommand serve"), (["server", "--port"], "--port needs a value"),
+            (["server", "--port", "65536"], "bad port 65536"), (["server", "--port", "-1"], "bad port -1"),
+            (["server", "--verbose"], "unknown server option --verbose"),
+            (["client", "--send", "a", "--sync"], "only one of"),
+            (["client", "--timeout", "0"], "bad --timeout 0"), (["client", "--retries", "x"], "bad --retries x"),
+            (["client", "--name", "two words"], "bad --name"), (["server", "--max-bytes", "0"], "bad --max-bytes"),
+            (["server", "--append-rate", "-1"], "bad --append-rate"),
+            (["server", "--line-timeout", "0"], "bad --line-timeout"),
+        ] as [([String], String)])
     func usageErrors(_ arguments: [String], _ message: String) {
         do {
             _ = try Arguments.parse(arguments)

@@ -25,15 +25,19 @@ struct AttackTests {
         bytes.reserveCapacity(count * (textBytes + 60))
         let text = String(repeating: "d", count: textBytes)
         for sequence in 1...count {
-            DiaryEntry(sequence: UInt64(sequence), time: 1_800_000_000_000, address: "127.0.0.9:9", name: "", text: text)
-                .appendLine(to: &bytes, withRequestID: true)
+            DiaryEntry(
+                sequence: UInt64(sequence), time: 1_800_000_000_000, address: "127.0.0.9:9", name: "", text: text
+            )
+            .appendLine(to: &bytes, withRequestID: true)
         }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
     /// Runs a server in this process with `configure`d settings; `body` gets it.
-    func withServer(file: String? = nil, _ configure: (inout DiaryServer.Configuration) -> Void,
-                    _ body: (DiaryServer) throws -> Void) throws {
+    func withServer(
+        file: String? = nil, _ configure: (inout DiaryServer.Configuration) -> Void,
+        _ body: (DiaryServer) throws -> Void
+    ) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var configuration = DiaryServer.Configuration(host: "127.0.0.1", port: 0, file: file ?? directory.file())
@@ -71,9 +75,14 @@ struct AttackTests {
         defer { directory.remove() }
         let server = try ServerProcess(file: directory.file())
         let tcp = try StreamConnection(connectingTo: .ipv4(.loopback, port: server.port), timeout: .seconds(5))
-        try tcp.sendAll(Array("first\n".utf8) + [0xC3, 0x28, 0x0A] + Array("third\n".utf8) + Array(String(repeating: "x", count: 5000).utf8) + [0x0A])
+        try tcp.sendAll(
+            Array("first\n".utf8) + [0xC3, 0x28, 0x0A] + Array("third\n".utf8)
+                + Array(String(repeating: "x", count: 5000).utf8) + [0x0A])
         let lines = try Self.readLines(tcp, count: 4)
-        #expect(lines == ["ok 1", "error the text is not valid UTF-8", "ok 2", "error entry too long (5000 bytes; at most 4096)"])
+        #expect(
+            lines == [
+                "ok 1", "error the text is not valid UTF-8", "ok 2", "error entry too long (5000 bytes; at most 4096)",
+            ])
         #expect(server.stop() == 0)
     }
 
@@ -86,7 +95,7 @@ struct AttackTests {
         let server = try ServerProcess(file: directory.file())
         let tcp = try HeldConnection(to: .ipv4(.loopback, port: server.port))
         try tcp.connection.setOption(.receiveTimeout, .seconds(20))
-        try? tcp.connection.setOption(.receiveBufferSize, 16 << 20)   // A reader the kernel never holds back.
+        try? tcp.connection.setOption(.receiveBufferSize, 16 << 20)  // A reader the kernel never holds back.
         try tcp.send(String(repeating: "sync\n", count: syncs))
         let started = DispatchSemaphore(value: 0)
         let finished = RobustnessTests.Flag()
@@ -100,13 +109,14 @@ struct AttackTests {
                 guard let count = try? reader.connection.receive(into: &buffer), count > 0 else { break }
                 lines += buffer[..<count].count(where: { $0 == UInt8(ascii: "\n") })
                 progress.set(lines)
-                if first, lines >= entries { started.signal(); first = false }   // Well into the stream.
+                if first, lines >= entries { started.signal(); first = false }  // Well into the stream.
             }
             finished.set()
             readerDone.signal()
         }.start()
         #expect(started.wait(timeout: .now() + 20) == .success)
-        let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(200), retries: 30))
+        let client = try DiaryClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(200), retries: 30))
         let stored = try client.append("while someone syncs \(syncs) times")
         let linesBefore = progress.value - entries
         #expect(!finished.isSet, "the append waited for the whole stream")
@@ -161,7 +171,9 @@ struct AttackTests {
 
     /// 12.7: a full server makes room for a newcomer by closing the idlest connection.
     @Test func aFullServerEvictsTheIdlestConnection() throws {
-        try withServer({ $0.maximumConnections = 3; $0.evictableIdle = .zero }) { server in
+        try withServer({
+            $0.maximumConnections = 3; $0.evictableIdle = .zero
+        }) { server in
             let idle = try (0..<3).map { index in
                 let connection = try HeldConnection(to: server.address)
                 try connection.send("entry \(index)\n")
@@ -189,7 +201,8 @@ struct AttackTests {
             guard let connection = try? HeldConnection(to: address) else { break }
             flood.append(connection)
         }
-        let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(200), retries: 10))
+        let client = try DiaryClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(200), retries: 10))
         #expect(try client.append("UDP still works").sequence == 1)
         flood.removeAll()
         let later = try HeldConnection(to: address)
@@ -207,7 +220,8 @@ struct AttackTests {
         defer { directory.remove() }
         let limit = ["/usr/bin/prlimit", "--fsize=4096:unlimited", "--"]
         let server = try ServerProcess(file: directory.file(), launcher: limit)
-        let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(300), retries: 5))
+        let client = try DiaryClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, timeout: .milliseconds(300), retries: 5))
         var stored: [UInt64] = []
         var refusal: String?
         for index in 0..<200 {
@@ -220,10 +234,13 @@ struct AttackTests {
             }
         }
         #expect(refusal?.contains("EFBIG") == true, "\(String(describing: refusal))")
-        #expect(server.child.waitForOutput(containing: "cannot write \(directory.file()): File too large (EFBIG)", inErrors: true))
+        #expect(
+            server.child.waitForOutput(
+                containing: "cannot write \(directory.file()): File too large (EFBIG)", inErrors: true))
         #expect(try client.sync().count == stored.count, "syncs still work")
         // Room again: lift the limit on the running server; appends work again by themselves.
-        let lift = try runProcess(URL(fileURLWithPath: "/usr/bin/prlimit"), ["--pid", String(server.pid), "--fsize=unlimited"])
+        let lift = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/prlimit"), ["--pid", String(server.pid), "--fsize=unlimited"])
         #expect(lift.status == 0, "\(lift.errors)")
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)

@@ -19,7 +19,8 @@ struct EndToEndTests {
         #expect(first.status == 0)
         #expect(first.output == "ok 1\n")
 
-        let session = try server.client(["--name", "amy"], input: "help\nmy first entry\nsync\nmine\nfrom 127.0.0.1\nquit\nnot sent\n")
+        let session = try server.client(
+            ["--name", "amy"], input: "help\nmy first entry\nsync\nmine\nfrom 127.0.0.1\nquit\nnot sent\n")
         #expect(session.status == 0, "stderr: \(session.errors)")
         let output = session.output
         #expect(output.contains("--- old log ---\n1 "))
@@ -75,8 +76,10 @@ struct EndToEndTests {
         // Nobody answers: a bound socket that never replies.
         let silent = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         guard let port = try silent.localAddress.port else { return }
-        let child = try runDiary(["client", "--host", "127.0.0.1", "--port", String(port),
-                                  "--timeout", "0.05", "--retries", "2", "--sync"])
+        let child = try runDiary([
+            "client", "--host", "127.0.0.1", "--port", String(port),
+            "--timeout", "0.05", "--retries", "2", "--sync",
+        ])
         #expect(child.status == 1)
         #expect(child.errors == "diary: no answer from 127.0.0.1:\(port) after 3 attempts\n")
     }
@@ -104,7 +107,8 @@ struct EndToEndTests {
     @Test func noArgumentsRunsTheDemo() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let child = try runDiary([], input: "hello from the demo\nsync\nquit\n", environment: ["XDG_DATA_HOME": directory.url.path])
+        let child = try runDiary(
+            [], input: "hello from the demo\nsync\nquit\n", environment: ["XDG_DATA_HOME": directory.url.path])
         #expect(child.status == 0, "stderr: \(child.errors)")
         let file = directory.url.appendingPathComponent("netkit-diary/diary.log").path
         #expect(child.output.contains("file \(file)"))
@@ -135,7 +139,8 @@ struct EndToEndTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let entry = DiaryEntry(sequence: 1, time: 0, address: "127.0.0.1:1", name: "", text: "whole")
-        try Data((entry.line + "\n2 1970-01-01T00:00:00.000Z 127.0.0.1:1 - to").utf8).write(to: URL(fileURLWithPath: directory.file()))
+        try Data((entry.line + "\n2 1970-01-01T00:00:00.000Z 127.0.0.1:1 - to").utf8).write(
+            to: URL(fileURLWithPath: directory.file()))
         let server = try ServerProcess(file: directory.file())
         #expect(server.banner.hasSuffix("1 entries"))
         #expect(server.child.waitForOutput(containing: "warning: dropped a torn last line", inErrors: true))
@@ -164,7 +169,9 @@ struct EndToEndTests {
         defer { directory.remove() }
         let server = try ServerProcess(file: directory.file())
         // localhost may resolve to ::1 first; the client moves on to 127.0.0.1 when refused.
-        let child = try runDiary(["client", "--host", "localhost", "--port", String(server.port), "--send", "via localhost"])
+        let child = try runDiary([
+            "client", "--host", "localhost", "--port", String(server.port), "--send", "via localhost",
+        ])
         #expect(child.status == 0, "stderr: \(child.errors)")
         #expect(child.output == "ok 1\n")
         _ = server.stop()

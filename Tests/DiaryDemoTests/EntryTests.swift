@@ -26,8 +26,11 @@ struct EntryTests {
         #expect(Timestamp.parse("2025-11-25T20:49:11Z") == nil)
     }
 
-    static let texts = ["hello", "two words", " leading space", "tab\there", "new\nline", "back\\slash \\n literal",
-                        "bell\u{07} del\u{7F}", "emoji 📓 and ü", "trailing\r\n", "\u{0488} a combining mark first", "\u{301}", String(repeating: "x", count: 4096)]
+    static let texts = [
+        "hello", "two words", " leading space", "tab\there", "new\nline", "back\\slash \\n literal",
+        "bell\u{07} del\u{7F}", "emoji 📓 and ü", "trailing\r\n", "\u{0488} a combining mark first", "\u{301}",
+        String(repeating: "x", count: 4096),
+    ]
 
     @Test(arguments: texts.map { ShortArgument($0) })
     func lineRoundTrip(_ text: ShortArgument<String>) throws {
@@ -59,14 +62,16 @@ struct EntryTests {
         #expect(DiaryEntry(line: Substring(entry.line + "\t#00000000000000zz")) == nil)
     }
 
-    @Test(arguments: ["", "1", "x 2025-11-25T20:49:11.123Z a - t", "0 2025-11-25T20:49:11.123Z a - t",
-                      "1 yesterday a - t", "1 2025-11-25T20:49:11.123Z a - ", "1 2025-11-25T20:49:11.123Z a - bad\\q",
-                      "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -",
-                      "18446744073709551615 2025-11-25T20:49:11.123Z a - too far",
-                      "1 2025-11-25T20:49:11.123Z a - " + String(repeating: "x", count: 4097),
-                      "1 2025-11-25T20:49:11.123Z " + String(repeating: "a", count: 256) + " - long address",
-                      "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name",
-                     ].map { ShortArgument($0) })
+    @Test(
+        arguments: [
+            "", "1", "x 2025-11-25T20:49:11.123Z a - t", "0 2025-11-25T20:49:11.123Z a - t",
+            "1 yesterday a - t", "1 2025-11-25T20:49:11.123Z a - ", "1 2025-11-25T20:49:11.123Z a - bad\\q",
+            "1 2025-11-25T20:49:11.123Z a - bad\\x8", "1 2025-11-25T20:49:11.123Z a -",
+            "18446744073709551615 2025-11-25T20:49:11.123Z a - too far",
+            "1 2025-11-25T20:49:11.123Z a - " + String(repeating: "x", count: 4097),
+            "1 2025-11-25T20:49:11.123Z " + String(repeating: "a", count: 256) + " - long address",
+            "1 2025-11-25T20:49:11.123Z a " + String(repeating: "n", count: 65) + " long name",
+        ].map { ShortArgument($0) })
     func badLines(_ line: ShortArgument<String>) {
         #expect(DiaryEntry(line: Substring(line.value)) == nil)
     }

@@ -26,9 +26,13 @@ struct HardeningTests {
         defer { directory.remove() }
         let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: 0)
         // Entries of control bytes, which escaping makes four times longer.
-        for _ in 0..<50 { service.store.stage(address: "127.0.0.1:1", name: "", text: String(repeating: "\u{01}", count: 4000)) }
+        for _ in 0..<50 {
+            service.store.stage(address: "127.0.0.1:1", name: "", text: String(repeating: "\u{01}", count: 4000))
+        }
         try service.store.commit()
-        var requests: [[UInt8]] = ["r", "sync", "sync 0", "r 1", "sync 18446744073709551615", "\u{01}"].map { Array($0.utf8) }
+        var requests: [[UInt8]] = ["r", "sync", "sync 0", "r 1", "sync 18446744073709551615", "\u{01}"].map {
+            Array($0.utf8)
+        }
         requests += [[0xC3], [0xFF, 0x44, 1, 2, 0, 0, 0, 0, 0, 0, 0, 9], [0xFF, 0x44, 9, 2, 0, 0, 0, 0, 0, 0, 0, 9]]
         requests.append(WireFormat.encode(RequestFrame(id: 5, request: .sync(from: 1, offset: 0))))
         requests.append(WireFormat.encode(RequestFrame(id: 6, request: .sync(from: 1, offset: 0, token: [1, 2, 3]))))
@@ -51,14 +55,19 @@ struct HardeningTests {
         let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: 0)
         service.store.stage(address: "127.0.0.1:1", name: "", text: "hello")
         try service.store.commit()
-        service.handleDatagram(WireFormat.encode(RequestFrame(id: 1, request: .sync(from: 1, offset: 0))), from: Self.alice)
+        service.handleDatagram(
+            WireFormat.encode(RequestFrame(id: 1, request: .sync(from: 1, offset: 0))), from: Self.alice)
         guard case .retry(let token) = try responses(service).first else { Issue.record("no retry frame"); return }
         #expect(token.count == AddressValidator.tokenBytes)
-        service.handleDatagram(WireFormat.encode(RequestFrame(id: 2, request: .sync(from: 1, offset: 0, token: token))), from: Self.alice)
-        guard case .page(let page) = try responses(service).first else { Issue.record("no page with the token"); return }
+        service.handleDatagram(
+            WireFormat.encode(RequestFrame(id: 2, request: .sync(from: 1, offset: 0, token: token))), from: Self.alice)
+        guard case .page(let page) = try responses(service).first else {
+            Issue.record("no page with the token"); return
+        }
         #expect(page.chunks.count == 1)
         // Alice's token is no good from Bob's address.
-        service.handleDatagram(WireFormat.encode(RequestFrame(id: 3, request: .sync(from: 1, offset: 0, token: token))), from: Self.bob)
+        service.handleDatagram(
+            WireFormat.encode(RequestFrame(id: 3, request: .sync(from: 1, offset: 0, token: token))), from: Self.bob)
         guard case .retry = try responses(service).first else { Issue.record("another address used the token"); return }
     }
 
@@ -84,8 +93,12 @@ struct HardeningTests {
     @Test func aFullDiaryRefusesAppendsWithAClearErrorAndStillSyncs() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let service = DiaryService(store: try DiaryStore(path: directory.file(), maximumBytes: 1000), appendBytesPerSecond: 0)
-        for id in 1...20 { service.handleDatagram(appendFrame(id: UInt64(id), text: String(repeating: "x", count: 100)), from: Self.alice) }
+        let service = DiaryService(
+            store: try DiaryStore(path: directory.file(), maximumBytes: 1000), appendBytesPerSecond: 0)
+        for id in 1...20 {
+            service.handleDatagram(
+                appendFrame(id: UInt64(id), text: String(repeating: "x", count: 100)), from: Self.alice)
+        }
         service.commit()
         let answers = try responses(service)
         let stored = answers.filter { if case .appended = $0 { true } else { false } }.count
@@ -101,7 +114,10 @@ struct HardeningTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: 10_000)
-        for id in 1...200 { service.handleDatagram(appendFrame(id: UInt64(id), text: String(repeating: "y", count: 1000)), from: Self.alice) }
+        for id in 1...200 {
+            service.handleDatagram(
+                appendFrame(id: UInt64(id), text: String(repeating: "y", count: 1000)), from: Self.alice)
+        }
         service.handleDatagram(appendFrame(id: 1, text: "bob is another host"), from: Self.bob)
         service.commit()
         let answers = try responses(service)
@@ -165,7 +181,9 @@ struct HardeningTests {
             guard case .appended = answers.first else { Issue.record("\(answers)"); return }
             return
         }
-        guard case .error(_, let message) = answers.first else { Issue.record("acknowledged after the file was \(tampering)"); return }
+        guard case .error(_, let message) = answers.first else {
+            Issue.record("acknowledged after the file was \(tampering)"); return
+        }
         // The reply is cut to 3× its request; the keyword comes first.
         let keyword = "file " + (tampering == .appended ? "appended to" : tampering.rawValue)
         #expect(message.hasPrefix(keyword), "\(message)")
@@ -187,9 +205,12 @@ struct HardeningTests {
 
     // MARK: - 12.11 text and times
 
-    static let forgingTexts = ["line\u{2028}separator", "para\u{2029}graph", "next\u{85}line", "csi\u{9B}31m", "c1\u{80}\u{9F}",
-                               "right\u{202E}to left", "isolate\u{2066}x\u{2069}", "marks\u{200E}\u{200F}\u{61C}", "bom\u{FEFF}",
-                               "esc\u{1B}[2J", "vt\u{0B}ff\u{0C}", "literal \\u{2028} text", "all\u{2028}\u{85}\u{202A}\u{202B}\u{202C}\u{202D}\u{2067}\u{2068}"]
+    static let forgingTexts = [
+        "line\u{2028}separator", "para\u{2029}graph", "next\u{85}line", "csi\u{9B}31m", "c1\u{80}\u{9F}",
+        "right\u{202E}to left", "isolate\u{2066}x\u{2069}", "marks\u{200E}\u{200F}\u{61C}", "bom\u{FEFF}",
+        "esc\u{1B}[2J", "vt\u{0B}ff\u{0C}", "literal \\u{2028} text",
+        "all\u{2028}\u{85}\u{202A}\u{202B}\u{202C}\u{202D}\u{2067}\u{2068}",
+    ]
 
     @Test(arguments: forgingTexts)
     func lineBreaksAndControlsAreEscaped(_ text: String) throws {
@@ -198,7 +219,12 @@ struct HardeningTests {
         #expect(!line.unicodeScalars.contains { DiaryEntry.needsEscaping($0) }, "\(line.debugDescription)")
         #expect(line.split(whereSeparator: \.isNewline).count == 1)
         #expect(DiaryEntry(line: Substring(line)) == entry)
-        #expect(DiaryLimits.problem(withName: "n" + String(text.unicodeScalars.first { DiaryEntry.needsEscaping($0) }.map(Character.init) ?? "\u{2028}")) != nil)
+        #expect(
+            DiaryLimits.problem(
+                withName: "n"
+                    + String(
+                        text.unicodeScalars.first { DiaryEntry.needsEscaping($0) }.map(Character.init) ?? "\u{2028}"))
+                != nil)
     }
 
     @Test(arguments: [Int64.min, Int64.max, 253_402_300_800_000, 3_093_527_980_800_000, -1, -62_167_219_200_001, 0])
@@ -216,14 +242,16 @@ struct HardeningTests {
         let future = DiaryEntry(sequence: 1, time: 253_402_300_800_000, address: "a", name: "", text: "year 10000")
         var bytes = Array((future.fileLine + "\n").utf8)
         bytes += Array("5 not a readable entry\n".utf8)
-        bytes += [UInt8](repeating: 0x61, count: (1 << 20) + 10) + [0x0A]   // a huge garbage line, skipped
+        bytes += [UInt8](repeating: 0x61, count: (1 << 20) + 10) + [0x0A]  // a huge garbage line, skipped
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let store = try DiaryStore(path: path)
         #expect(store.entries == [future])
         #expect(store.stage(address: "a", name: "", text: "next").sequence == 6)
         try store.commit()
         #expect(store.warnings.count == 2)
-        #expect(try readFileBytes(path).count == bytes.count + Array((store.entries.last!.fileLine + "\n").utf8).count, "nothing cut away")
+        #expect(
+            try readFileBytes(path).count == bytes.count + Array((store.entries.last!.fileLine + "\n").utf8).count,
+            "nothing cut away")
     }
 
     // MARK: - 12.9 and 12.12 the client
@@ -233,7 +261,8 @@ struct HardeningTests {
             let socket = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
             return try socket.localAddress.port ?? 0
         }()
-        let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(50), retries: 3))
+        let client = try DiaryClient(
+            configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(50), retries: 3))
         let clock = ContinuousClock()
         let start = clock.now
         #expect(throws: DiaryError.self) { _ = try client.append("nobody listens") }
@@ -257,7 +286,8 @@ struct HardeningTests {
                 var buffer = [UInt8](repeating: 0, count: 2048)
                 while !box.value.stoppedNow {
                     guard let received = try? box.value.socket.receive(into: &buffer), let sender = received.sender,
-                          let request = try? WireFormat.decodeRequest(buffer[..<received.count]) else { continue }
+                        let request = try? WireFormat.decodeRequest(buffer[..<received.count])
+                    else { continue }
                     let reply = WireFormat.encode(ResponseFrame(id: request.id, response: answer(request)))
                     _ = try? box.value.socket.send(reply, to: sender)
                 }
@@ -271,20 +301,26 @@ struct HardeningTests {
     @Test func aHostileServerCannotMakeSyncLoopOrGrow() throws {
         let stuck = try FakeServer { request in
             guard case .sync(let from, let offset, _) = request.request else { return .error(.badRequest, "") }
-            let chunk = EntryChunk(sequence: from, time: 0, address: "a", name: "", textLength: 1, offset: 0, bytes: [0x61])
-            return .page(SyncPage(lastSequence: from, clientAddress: "a", isComplete: false,
-                                  next: SyncCursor(sequence: from, offset: offset), chunks: [chunk]))
+            let chunk = EntryChunk(
+                sequence: from, time: 0, address: "a", name: "", textLength: 1, offset: 0, bytes: [0x61])
+            return .page(
+                SyncPage(
+                    lastSequence: from, clientAddress: "a", isComplete: false,
+                    next: SyncCursor(sequence: from, offset: offset), chunks: [chunk]))
         }
         let nagging = try FakeServer { _ in .retry(token: (0..<16).map { _ in UInt8.random(in: 0...255) }) }
         let empty = try FakeServer { request in
             // Advances one entry a page, with no entries, forever.
             guard case .sync(let from, _, _) = request.request else { return .error(.badRequest, "") }
-            return .page(SyncPage(lastSequence: .max, clientAddress: "a", isComplete: false,
-                                  next: SyncCursor(sequence: from + 1, offset: 0), chunks: []))
+            return .page(
+                SyncPage(
+                    lastSequence: .max, clientAddress: "a", isComplete: false,
+                    next: SyncCursor(sequence: from + 1, offset: 0), chunks: []))
         }
         defer { stuck.stop(); nagging.stop(); empty.stop() }
         for port in [stuck.port, nagging.port, empty.port] {
-            let client = try DiaryClient(configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(500), retries: 1))
+            let client = try DiaryClient(
+                configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(500), retries: 1))
             let done = DispatchSemaphore(value: 0)
             let result = UncheckedBox(ResultBox())
             let box = UncheckedBox(client)
@@ -293,7 +329,9 @@ struct HardeningTests {
                 done.signal()
             }.start()
             #expect(done.wait(timeout: .now() + 20) == .success, "sync never ended")
-            guard case .badReply = result.value.error else { Issue.record("\(String(describing: result.value.error))"); continue }
+            guard case .badReply = result.value.error else {
+                Issue.record("\(String(describing: result.value.error))"); continue
+            }
         }
     }
 

@@ -37,7 +37,9 @@ final class LossyRelay: @unchecked Sendable {
     private var counters = Counters()
     private let finished = DispatchSemaphore(value: 0)
 
-    init(server: SocketAddress, seed: UInt64, drop: Double = 0.2, duplicate: Double = 0.1, reorder: Double = 0.15) throws {
+    init(server: SocketAddress, seed: UInt64, drop: Double = 0.2, duplicate: Double = 0.1, reorder: Double = 0.15)
+        throws
+    {
         self.server = server
         front = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         try front.setNonBlocking()

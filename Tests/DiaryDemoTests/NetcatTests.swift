@@ -4,47 +4,51 @@ import NetKitTestSupport
 @testable import DiaryDemo
 
 /// Python's `socket` module as the netcat stand-in: plain text over UDP and TCP.
-@Suite("Plain text (netcat)", .enabled(if: ["/usr/bin/python3", "/usr/local/bin/python3"].contains { FileManager.default.isExecutableFile(atPath: $0) }))
+@Suite(
+    "Plain text (netcat)",
+    .enabled(
+        if: ["/usr/bin/python3", "/usr/local/bin/python3"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    ))
 struct NetcatTests {
     static let script = #"""
-    import socket, sys
-    port = int(sys.argv[1])
-    server = ("127.0.0.1", port)
+        import socket, sys
+        port = int(sys.argv[1])
+        server = ("127.0.0.1", port)
 
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.settimeout(5)
-    def ask(data):
-        udp.sendto(data, server)
-        return udp.recv(65536).decode()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.settimeout(5)
+        def ask(data):
+            udp.sendto(data, server)
+            return udp.recv(65536).decode()
 
-    print("A", ask(b"hello from python"), end="")
-    print("B", ask(b"second\r\n"), end="")
-    print("C", ask(b"\xc3\x28"), end="")
-    udp.sendto(b"", server)                  # 0 bytes: 3 x 0 bytes of answer, so none
-    print("D")
-    print("E", ask(b"x" * 5000), end="")
-    udp.sendto(b"\xff\x44", server)          # dropped: no id to answer
-    print("F", ask(b"sync".ljust(467)), end="")   # padded: a whole page may come back
-    print("G", ask(b"r 1".ljust(467)), end="")
-    print("H", ask(b"sync 99"), end="")
-    print("I", ask(b"sync"), end="")              # 4 bytes: at most 12 back
+        print("A", ask(b"hello from python"), end="")
+        print("B", ask(b"second\r\n"), end="")
+        print("C", ask(b"\xc3\x28"), end="")
+        udp.sendto(b"", server)                  # 0 bytes: 3 x 0 bytes of answer, so none
+        print("D")
+        print("E", ask(b"x" * 5000), end="")
+        udp.sendto(b"\xff\x44", server)          # dropped: no id to answer
+        print("F", ask(b"sync".ljust(467)), end="")   # padded: a whole page may come back
+        print("G", ask(b"r 1".ljust(467)), end="")
+        print("H", ask(b"sync 99"), end="")
+        print("I", ask(b"sync"), end="")              # 4 bytes: at most 12 back
 
-    tcp = socket.create_connection(server, timeout=5)
-    tcp.sendall(b"over tcp\r\nsync\n")
-    data = b""
-    while b"over tcp\n" not in data.split(b"ok 3\n", 1)[-1]:
-        chunk = tcp.recv(65536)
-        if not chunk: break
-        data += chunk
-    tcp.sendall(b"sync 3\nlast words")
-    tcp.shutdown(socket.SHUT_WR)
-    while True:
-        chunk = tcp.recv(65536)
-        if not chunk: break
-        data += chunk
-    print("TCP")
-    print(data.decode(), end="")
-    """#
+        tcp = socket.create_connection(server, timeout=5)
+        tcp.sendall(b"over tcp\r\nsync\n")
+        data = b""
+        while b"over tcp\n" not in data.split(b"ok 3\n", 1)[-1]:
+            chunk = tcp.recv(65536)
+            if not chunk: break
+            data += chunk
+        tcp.sendall(b"sync 3\nlast words")
+        tcp.shutdown(socket.SHUT_WR)
+        while True:
+            chunk = tcp.recv(65536)
+            if not chunk: break
+            data += chunk
+        print("TCP")
+        print(data.decode(), end="")
+        """#
 
     @Test func udpAndTCPPlainText() throws {
         let directory = try TemporaryDirectory()
@@ -92,12 +96,14 @@ struct SocatTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let server = try ServerProcess(file: directory.file())
-        let udp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "1.5", "-", "UDP:127.0.0.1:\(server.port)"],
-                                 input: "from socat\n")
+        let udp = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "1.5", "-", "UDP:127.0.0.1:\(server.port)"],
+            input: "from socat\n")
         #expect(udp.status == 0, "\(udp.errors)")
         #expect(udp.output == "ok 1\n")
-        let tcp = try runProcess(URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "5", "-", "TCP:127.0.0.1:\(server.port)"],
-                                 input: "second\nsync\n")
+        let tcp = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/socat"), ["-t", "5", "-", "TCP:127.0.0.1:\(server.port)"],
+            input: "second\nsync\n")
         #expect(tcp.status == 0, "\(tcp.errors)")
         let lines = tcp.output.split(separator: "\n")
         #expect(lines.count == 3)

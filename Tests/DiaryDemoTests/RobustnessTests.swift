@@ -27,8 +27,11 @@ struct RobustnessTests {
         var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     }
 
-    func client(port: UInt16, name: String = "", timeout: Duration = .milliseconds(200), retries: Int = 5) throws -> DiaryClient {
-        try DiaryClient(configuration: .init(host: "127.0.0.1", port: port, name: name, timeout: timeout, retries: retries))
+    func client(port: UInt16, name: String = "", timeout: Duration = .milliseconds(200), retries: Int = 5) throws
+        -> DiaryClient
+    {
+        try DiaryClient(
+            configuration: .init(host: "127.0.0.1", port: port, name: name, timeout: timeout, retries: retries))
     }
 
     @Test func everyAcknowledgedEntrySurvivesKillNine() throws {
@@ -48,7 +51,7 @@ struct RobustnessTests {
                     // A slow answer on a busy machine is not the end: go on with the next entry.
                     guard let stored = try? client.append(text) else { continue }
                     confirmed.record(text, stored.sequence)
-                    if confirmed.count >= 300 { enough.signal() }   // Extra signals are harmless.
+                    if confirmed.count >= 300 { enough.signal() }  // Extra signals are harmless.
                 }
             }
         }
@@ -77,7 +80,8 @@ struct RobustnessTests {
         defer { directory.remove() }
         let socket = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         try socket.setOption(.receiveTimeout, .seconds(5))
-        let request = WireFormat.encode(RequestFrame(id: 0x5EED, request: .append(name: "", text: "answer lost in the crash")))
+        let request = WireFormat.encode(
+            RequestFrame(id: 0x5EED, request: .append(name: "", text: "answer lost in the crash")))
         var buffer = [UInt8](repeating: 0, count: 2048)
 
         let first = try ServerProcess(file: directory.file())
@@ -110,13 +114,16 @@ struct RobustnessTests {
         let confirmed = Confirmations()
         let clients = 6, perClient = 25
         DispatchQueue.concurrentPerform(iterations: clients) { number in
-            guard let client = try? client(port: relayPort, name: "c\(number)", timeout: .milliseconds(40), retries: 60) else {
+            guard let client = try? client(port: relayPort, name: "c\(number)", timeout: .milliseconds(40), retries: 60)
+            else {
                 confirmed.fail("client \(number) could not start"); return
             }
             for index in 0..<perClient {
                 // Every fifth entry is long, so its sync spans several pages.
-                let text = index % 5 == 4 ? "client \(number) entry \(index) " + String(repeating: "ü", count: 1500)
-                                          : "client \(number) entry \(index)"
+                let text =
+                    index % 5 == 4
+                    ? "client \(number) entry \(index) " + String(repeating: "ü", count: 1500)
+                    : "client \(number) entry \(index)"
                 do {
                     confirmed.record(text, try client.append(text).sequence)
                 } catch {
@@ -140,7 +147,10 @@ struct RobustnessTests {
         #expect(server.stop() == 0)
         let reloaded = try DiaryStore(path: directory.file())
         // The file also keeps each request id, which sync does not send.
-        #expect(reloaded.entries.map { entry in var copy = entry; copy.requestID = nil; return copy } == entries)
+        #expect(
+            reloaded.entries.map { entry in
+                var copy = entry; copy.requestID = nil; return copy
+            } == entries)
         #expect(reloaded.entries.allSatisfy { $0.requestID != nil })
         #expect(reloaded.warnings.isEmpty)
     }
@@ -152,11 +162,15 @@ struct RobustnessTests {
         let socket = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         let target = SocketAddress.ipv4(.loopback, port: server.port)
         var generator = SeededGenerator(seed: 7)
-        var garbage: [[UInt8]] = [[], [0xFF], [0xFF, 0x44], [0xFF, 0x44, 9], [0xFF, 0x44, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1],
-                                  [0xC3, 0x28], [0xED, 0xA0, 0x80], [UInt8](repeating: 0xFF, count: 65_000),
-                                  [UInt8](repeating: 0x41, count: 65_000)]
+        var garbage: [[UInt8]] = [
+            [], [0xFF], [0xFF, 0x44], [0xFF, 0x44, 9], [0xFF, 0x44, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+            [0xC3, 0x28], [0xED, 0xA0, 0x80], [UInt8](repeating: 0xFF, count: 65_000),
+            [UInt8](repeating: 0x41, count: 65_000),
+        ]
         for _ in 0..<2000 {
-            var bytes = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var bytes = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             if bytes.count > 4, Bool.random(using: &generator) { bytes[0] = 0xFF; bytes[1] = 0x44; bytes[2] = 1 }
             garbage.append(bytes)
         }
@@ -182,7 +196,8 @@ struct RobustnessTests {
         let server = try ServerProcess(file: directory.file())
         // 300 entries of ~100 bytes: far more than 8 datagrams of plain text.
         let tcp = try StreamConnection(connectingTo: .ipv4(.loopback, port: server.port), timeout: .seconds(5))
-        try tcp.sendAll(Array((0..<300).map { "entry \($0) " + String(repeating: "x", count: 80) + "\n" }.joined().utf8))
+        try tcp.sendAll(
+            Array((0..<300).map { "entry \($0) " + String(repeating: "x", count: 80) + "\n" }.joined().utf8))
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         try tcp.setOption(.receiveTimeout, .seconds(10))
@@ -194,12 +209,17 @@ struct RobustnessTests {
         // Issue 12.2: a plain-text sync is answered with one datagram of at most 3× the request.
         let udp = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         try udp.setOption(.receiveTimeout, .milliseconds(300))
-        for request in ["r", "sync", "sync 0", "sync" + String(repeating: " ", count: 96), "sync" + String(repeating: " ", count: 2000)] {
+        for request in [
+            "r", "sync", "sync 0", "sync" + String(repeating: " ", count: 96),
+            "sync" + String(repeating: " ", count: 2000),
+        ] {
             try udp.send(Array(request.utf8), to: .ipv4(.loopback, port: server.port))
             var datagrams: [Int] = []
             while let datagram = try? udp.receive(into: &buffer) { datagrams.append(datagram.count) }
             #expect(datagrams.count <= 1)
-            #expect(datagrams.reduce(0, +) <= min(DiaryLimits.maximumPageBytes, 3 * request.utf8.count), "\(request.utf8.count)-byte request")
+            #expect(
+                datagrams.reduce(0, +) <= min(DiaryLimits.maximumPageBytes, 3 * request.utf8.count),
+                "\(request.utf8.count)-byte request")
         }
         #expect(server.stop() == 0)
     }

@@ -11,7 +11,8 @@ struct ServerTests {
     func withServer(idleTimeout: Duration = .seconds(300), _ body: (DiaryServer) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let server = try DiaryServer(configuration: .init(host: "127.0.0.1", port: 0, file: directory.file(), idleTimeout: idleTimeout))
+        let server = try DiaryServer(
+            configuration: .init(host: "127.0.0.1", port: 0, file: directory.file(), idleTimeout: idleTimeout))
         let done = DispatchSemaphore(value: 0)
         let box = UncheckedBox(server)
         Thread {
@@ -32,7 +33,7 @@ struct ServerTests {
             try busy.sendAll(Array("hello\n".utf8))
             var buffer = [UInt8](repeating: 0, count: 64)
             try busy.setOption(.receiveTimeout, .seconds(5))
-            #expect(try busy.receive(into: &buffer) == 5)   // "ok 1\n"
+            #expect(try busy.receive(into: &buffer) == 5)  // "ok 1\n"
             try idle.setOption(.receiveTimeout, .seconds(10))
             let clock = ContinuousClock()
             let start = clock.now
@@ -43,7 +44,9 @@ struct ServerTests {
 
     @Test func bannerNamesAddressAndFile() throws {
         try withServer { server in
-            #expect(server.banner.hasPrefix("diary server listening on 127.0.0.1:\(server.address.port ?? 0) (UDP and TCP), file "))
+            #expect(
+                server.banner.hasPrefix(
+                    "diary server listening on 127.0.0.1:\(server.address.port ?? 0) (UDP and TCP), file "))
             #expect(server.banner.hasSuffix(", 0 entries"))
         }
     }

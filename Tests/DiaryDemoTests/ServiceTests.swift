@@ -52,10 +52,10 @@ struct ServiceTests {
     @Test func retriedAppendIsStoredOnce() throws {
         try withService { service, _ in
             service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)
-            service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)   // retry before commit
+            service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)  // retry before commit
             service.commit()
-            service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)   // retry after commit
-            service.handleDatagram(appendFrame(id: 77, text: "other client"), from: Self.bob)   // same id, other source
+            service.handleDatagram(appendFrame(id: 77, text: "once"), from: Self.alice)  // retry after commit
+            service.handleDatagram(appendFrame(id: 77, text: "other client"), from: Self.bob)  // same id, other source
             service.commit()
             let answers = try takeReplies(service).map { try WireFormat.decodeResponse($0) }
             #expect(answers.count == 4)
@@ -70,14 +70,20 @@ struct ServiceTests {
             for id in 1...1000 { service.handleDatagram(appendFrame(id: UInt64(id), text: "e\(id)"), from: Self.alice) }
             service.commit()
             // Other clients' traffic, however much, does not push alice's ids out: they are in the file.
-            for id in 1...20_000 { service.handleDatagram(appendFrame(id: UInt64(100_000 + id), text: "b\(id)"), from: Self.bob) }
+            for id in 1...20_000 {
+                service.handleDatagram(appendFrame(id: UInt64(100_000 + id), text: "b\(id)"), from: Self.bob)
+            }
             service.commit()
             service.outbox.removeAll()
             service.handleDatagram(appendFrame(id: 1, text: "e1"), from: Self.alice)
             service.handleDatagram(appendFrame(id: 1000, text: "e1000"), from: Self.alice)
             service.commit()
             let sequences = try takeReplies(service).compactMap {
-                if case .appended(let sequence, _) = try WireFormat.decodeResponse($0).response { sequence } else { nil }
+                if case .appended(let sequence, _) = try WireFormat.decodeResponse($0).response {
+                    sequence
+                } else {
+                    nil
+                }
             }
             #expect(sequences == [1, 1000], "the first answers again, not new entries")
             #expect(service.store.count == 21_000)
@@ -117,13 +123,16 @@ struct ServiceTests {
             service.handleDatagram(appendFrame(id: 0xD00D, text: "victim"), from: Self.alice)
             service.commit()
             for port in 1...12_000 {
-                service.handleDatagram(appendFrame(id: 1, text: "from \(port)"), from: .ipv4(IPv4Address(10, 0, UInt8(port >> 8), UInt8(port & 255)), port: UInt16(port)))
+                service.handleDatagram(
+                    appendFrame(id: 1, text: "from \(port)"),
+                    from: .ipv4(IPv4Address(10, 0, UInt8(port >> 8), UInt8(port & 255)), port: UInt16(port)))
             }
             service.commit()
             service.outbox.removeAll()
             service.handleDatagram(appendFrame(id: 0xD00D, text: "victim"), from: Self.alice)
             service.commit()
-            guard case .appended(let sequence, _) = try WireFormat.decodeResponse(takeReplies(service)[0]).response else {
+            guard case .appended(let sequence, _) = try WireFormat.decodeResponse(takeReplies(service)[0]).response
+            else {
                 Issue.record("no answer"); return
             }
             #expect(sequence == 1)
@@ -136,8 +145,8 @@ struct ServiceTests {
         try withService { service, path in
             var version2 = appendFrame(id: 5, text: "x"); version2[2] = 2
             service.handleDatagram(version2, from: Self.alice)
-            service.handleDatagram([0xFF], from: Self.alice)                         // dropped
-            service.handleDatagram([0xFF, 0x44, 1, 1, 0, 0], from: Self.alice)       // dropped (no id)
+            service.handleDatagram([0xFF], from: Self.alice)  // dropped
+            service.handleDatagram([0xFF, 0x44, 1, 1, 0, 0], from: Self.alice)  // dropped (no id)
             service.handleDatagram(appendFrame(id: 6, text: "x") + [9], from: Self.alice)
             service.handleDatagram(appendFrame(id: 7, text: ""), from: Self.alice)
             service.handleDatagram(appendFrame(id: 8, text: String(repeating: "x", count: 4097)), from: Self.alice)
@@ -154,7 +163,8 @@ struct ServiceTests {
 
     /// A plain-text request padded with spaces to the length that earns a full page.
     static func padded(_ text: String) -> [UInt8] {
-        Array(text.utf8) + [UInt8](repeating: UInt8(ascii: " "), count: max(0, DiaryService.paddedSyncBytes - text.utf8.count))
+        Array(text.utf8)
+            + [UInt8](repeating: UInt8(ascii: " "), count: max(0, DiaryService.paddedSyncBytes - text.utf8.count))
     }
 
     @Test func plainTextAppendAndSync() throws {
@@ -191,7 +201,9 @@ struct ServiceTests {
 
     @Test func plainSyncIsBoundedAndPaged() throws {
         try withService { service, _ in
-            for number in 1...500 { service.store.stage(address: "127.0.0.1:1", name: "", text: "entry number \(number)") }
+            for number in 1...500 {
+                service.store.stage(address: "127.0.0.1:1", name: "", text: "entry number \(number)")
+            }
             try service.store.commit()
             var after: UInt64 = 0
             var seen: [UInt64] = []
@@ -204,7 +216,11 @@ struct ServiceTests {
                 if lines == ["none"] { break }
                 var next: UInt64?
                 for line in lines {
-                    if line.hasPrefix("more ") { next = UInt64(line.dropFirst(5)) } else { seen.append(UInt64(line.prefix { $0 != " " })!) }
+                    if line.hasPrefix("more ") {
+                        next = UInt64(line.dropFirst(5))
+                    } else {
+                        seen.append(UInt64(line.prefix { $0 != " " })!)
+                    }
                 }
                 guard let next else { break }
                 after = next
@@ -227,11 +243,19 @@ struct ServiceTests {
             var pages = 0
             while pages < 200 {
                 pages += 1
-                service.handleDatagram(WireFormat.encode(RequestFrame(id: UInt64(pages), request: .sync(from: cursor.sequence, offset: cursor.offset, token: service.token(for: Self.alice)))), from: Self.alice)
+                service.handleDatagram(
+                    WireFormat.encode(
+                        RequestFrame(
+                            id: UInt64(pages),
+                            request: .sync(
+                                from: cursor.sequence, offset: cursor.offset, token: service.token(for: Self.alice)))),
+                    from: Self.alice)
                 let replies = takeReplies(service)
                 #expect(replies.count == 1)
                 #expect(replies[0].count <= DiaryLimits.maximumPageBytes)
-                guard case .page(let page) = try WireFormat.decodeResponse(replies[0]).response else { Issue.record("no page"); return }
+                guard case .page(let page) = try WireFormat.decodeResponse(replies[0]).response else {
+                    Issue.record("no page"); return
+                }
                 #expect(page.clientAddress == "127.0.0.1:40001")
                 #expect(page.lastSequence == 60)
                 for chunk in page.chunks {
@@ -255,13 +279,17 @@ struct ServiceTests {
             // The sync waits behind the append, so its "ok" precedes the stream.
             #expect(service.outbox.isEmpty)
             service.commit()
-            #expect(service.outbox == [
-                DiaryService.Outgoing(destination: .stream(3), payload: .bytes(Array("ok 1\n".utf8))),
-                DiaryService.Outgoing(destination: .stream(3), payload: .entries(after: 0, through: 1)),
-            ])
+            #expect(
+                service.outbox == [
+                    DiaryService.Outgoing(destination: .stream(3), payload: .bytes(Array("ok 1\n".utf8))),
+                    DiaryService.Outgoing(destination: .stream(3), payload: .entries(after: 0, through: 1)),
+                ])
             service.outbox.removeAll()
             service.handleLine(Array("sync 1".utf8), connection: 4, peer: Self.bob)
-            #expect(service.outbox == [DiaryService.Outgoing(destination: .stream(4), payload: .entries(after: 1, through: 1))])
+            #expect(
+                service.outbox == [
+                    DiaryService.Outgoing(destination: .stream(4), payload: .entries(after: 1, through: 1))
+                ])
         }
     }
 
@@ -271,7 +299,10 @@ struct ServiceTests {
             for round in 0..<3000 {
                 let count = Int.random(in: 0..<300, using: &generator)
                 var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-                if round % 3 == 0, count >= 4 { bytes[0] = 0xFF; bytes[1] = 0x44; bytes[2] = 1; bytes[3] = UInt8.random(in: 1...2, using: &generator) }
+                if round % 3 == 0, count >= 4 {
+                    bytes[0] = 0xFF; bytes[1] = 0x44; bytes[2] = 1;
+                    bytes[3] = UInt8.random(in: 1...2, using: &generator)
+                }
                 service.handleDatagram(bytes, from: Self.alice)
                 if round % 50 == 0 { service.commit(); service.outbox.removeAll() }
             }

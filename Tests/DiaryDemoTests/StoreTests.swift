@@ -69,7 +69,7 @@ struct StoreTests {
         let one = DiaryEntry(sequence: 1, time: 5, address: "a", name: "", text: "one")
         let three = DiaryEntry(sequence: 3, time: 5, address: "a", name: "", text: "three")
         var bytes = Array((one.line + "\n").utf8) + [0xFF, 0xFE, 0x0A] + Array("garbage line\n".utf8)
-        bytes += Array((three.line + "\n" + one.line + "\n").utf8)   // a repeated sequence number is skipped too
+        bytes += Array((three.line + "\n" + one.line + "\n").utf8)  // a repeated sequence number is skipped too
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let store = try DiaryStore(path: path)
         #expect(store.entries == [one, three])

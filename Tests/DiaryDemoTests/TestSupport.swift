@@ -28,7 +28,8 @@ final class ChildProcess: @unchecked Sendable {
         if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
         candidates.append(Bundle.main.bundleURL)
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug"))
         for directory in candidates {
             let url = directory.appendingPathComponent("diary")
@@ -101,7 +102,8 @@ final class ChildProcess: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock(); defer { condition.unlock() }
         while true {
-            let lines = String(decoding: outputText, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = String(decoding: outputText, as: UTF8.self).split(
+                separator: "\n", omittingEmptySubsequences: false)
             if lines.count - 1 > linesTaken {
                 linesTaken += 1
                 return String(lines[linesTaken - 1])
@@ -138,7 +140,7 @@ final class ChildProcess: @unchecked Sendable {
             process.waitUntilExit()
             return nil
         }
-        exited.signal()   // Later calls return at once.
+        exited.signal()  // Later calls return at once.
         process.waitUntilExit()
         // Output may still be on its way: use waitForOutput(containing:) for it.
         // (Waiting for end of file is not reliable here: a child started by a
@@ -161,23 +163,28 @@ final class ServerProcess: @unchecked Sendable {
 
     init(file: String, host: String = "127.0.0.1", options: [String] = [], launcher: [String] = []) throws {
         self.file = file
-        child = try ChildProcess(diary: ["server", "--host", host, "--port", "0", "--file", file] + options, launcher: launcher)
+        child = try ChildProcess(
+            diary: ["server", "--host", host, "--port", "0", "--file", file] + options, launcher: launcher)
         guard let line = child.nextLine(timeout: 20) else {
             throw TestError("the server printed nothing; stderr: \(child.standardError)")
         }
         banner = line
         // "diary server listening on 127.0.0.1:PORT (UDP and TCP), ..."
         guard let range = line.range(of: " (UDP and TCP)"),
-              let colon = line[..<range.lowerBound].lastIndex(of: ":"),
-              let port = UInt16(line[line.index(after: colon)..<range.lowerBound]) else {
+            let colon = line[..<range.lowerBound].lastIndex(of: ":"),
+            let port = UInt16(line[line.index(after: colon)..<range.lowerBound])
+        else {
             throw TestError("unexpected first line: \(line)")
         }
         self.port = port
     }
 
     /// Runs `diary client` against this server with extra arguments and standard input.
-    func client(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (status: Int32?, output: String, errors: String) {
-        try runDiary(["client", "--host", "127.0.0.1", "--port", String(port)] + arguments, input: input, timeout: timeout)
+    func client(_ arguments: [String], input: String = "", timeout: TimeInterval = 30) throws -> (
+        status: Int32?, output: String, errors: String
+    ) {
+        try runDiary(
+            ["client", "--host", "127.0.0.1", "--port", String(port)] + arguments, input: input, timeout: timeout)
     }
 
     var pid: Int32 { child.process.processIdentifier }
@@ -190,7 +197,9 @@ final class ServerProcess: @unchecked Sendable {
 
 /// Runs `diary` to completion with files (not pipes) for its input and output, so
 /// no other child process started meanwhile can hold them open.
-func runDiary(_ arguments: [String], input: String = "", timeout: TimeInterval = 30,
-              environment: [String: String] = [:]) throws -> (status: Int32?, output: String, errors: String) {
+func runDiary(
+    _ arguments: [String], input: String = "", timeout: TimeInterval = 30,
+    environment: [String: String] = [:]
+) throws -> (status: Int32?, output: String, errors: String) {
     try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout, environment: environment)
 }

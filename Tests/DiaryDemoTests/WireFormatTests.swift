@@ -8,7 +8,9 @@ struct WireFormatTests {
     static let requests: [RequestFrame] = [
         RequestFrame(id: 0, request: .append(name: "", text: "x")),
         RequestFrame(id: 0xDEAD_BEEF_0123_4567, request: .append(name: "amy", text: "héllo\nworld ✓")),
-        RequestFrame(id: .max, request: .append(name: String(repeating: "n", count: 64), text: String(repeating: "t", count: 4096))),
+        RequestFrame(
+            id: .max,
+            request: .append(name: String(repeating: "n", count: 64), text: String(repeating: "t", count: 4096))),
         RequestFrame(id: 7, request: .sync(from: 1, offset: 0)),
         RequestFrame(id: 8, request: .sync(from: .max, offset: .max)),
     ]
@@ -25,15 +27,21 @@ struct WireFormatTests {
     static let page = SyncPage(
         lastSequence: 42, clientAddress: "[::1]:5000", isComplete: false, next: SyncCursor(sequence: 3, offset: 10),
         chunks: [
-            EntryChunk(sequence: 1, time: 1_700_000_000_123, address: "127.0.0.1:1", name: "", textLength: 3, offset: 0, bytes: Array("abc".utf8)),
-            EntryChunk(sequence: 3, time: -5, address: "127.0.0.1:2", name: "bob", textLength: 20, offset: 0, bytes: Array("0123456789".utf8)),
+            EntryChunk(
+                sequence: 1, time: 1_700_000_000_123, address: "127.0.0.1:1", name: "", textLength: 3, offset: 0,
+                bytes: Array("abc".utf8)),
+            EntryChunk(
+                sequence: 3, time: -5, address: "127.0.0.1:2", name: "bob", textLength: 20, offset: 0,
+                bytes: Array("0123456789".utf8)),
         ])
 
     static let responses: [ResponseFrame] = [
         ResponseFrame(id: 1, response: .appended(sequence: 9, time: 1_764_000_000_000)),
         ResponseFrame(id: 2, response: .error(.entryTooLong, "entry too long")),
         ResponseFrame(id: 3, response: .page(page)),
-        ResponseFrame(id: 4, response: .page(SyncPage(lastSequence: 0, clientAddress: "", isComplete: true, next: .start, chunks: []))),
+        ResponseFrame(
+            id: 4,
+            response: .page(SyncPage(lastSequence: 0, clientAddress: "", isComplete: true, next: .start, chunks: []))),
     ]
 
     @Test(arguments: responses)
@@ -42,7 +50,8 @@ struct WireFormatTests {
     }
 
     @Test func knownBytes() {
-        let bytes = WireFormat.encode(RequestFrame(id: 0x0102_0304_0506_0708, request: .sync(from: 0x1122, offset: 0x3344)))
+        let bytes = WireFormat.encode(
+            RequestFrame(id: 0x0102_0304_0506_0708, request: .sync(from: 0x1122, offset: 0x3344)))
         #expect(bytes == [0xFF, 0x44, 0x01, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44])
         let append = WireFormat.encode(RequestFrame(id: 1, request: .append(name: "a", text: "hi")))
         #expect(append == [0xFF, 0x44, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0x61, 0, 2, 0x68, 0x69])
@@ -50,7 +59,7 @@ struct WireFormatTests {
 
     @Test func plainTextIsNeverFramed() {
         #expect(!WireFormat.isFramed(Array("hello".utf8)))
-        #expect(!WireFormat.isFramed(Array("ÿ is U+00FF".utf8)))   // encodes as C3 BF, not FF
+        #expect(!WireFormat.isFramed(Array("ÿ is U+00FF".utf8)))  // encodes as C3 BF, not FF
         #expect(!WireFormat.isFramed([UInt8]()))
         #expect(throws: WireError.notFramed) { try WireFormat.decodeRequest(Array("sync".utf8)) }
         #expect(throws: WireError.notFramed) { try WireFormat.decodeRequest([UInt8]()) }
@@ -92,7 +101,7 @@ struct WireFormatTests {
 
     @Test func chunkPastItsTextIsRejected() {
         var page = Self.page
-        page.chunks[1].offset = 15   // 15 + 10 > 20
+        page.chunks[1].offset = 15  // 15 + 10 > 20
         let bytes = WireFormat.encode(ResponseFrame(id: 1, response: .page(page)))
         #expect(throws: WireError.self) { try WireFormat.decodeResponse(bytes) }
     }

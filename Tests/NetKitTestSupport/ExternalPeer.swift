@@ -29,7 +29,9 @@ public final class ExternalPeer {
     /// The full path of `tool` on `PATH`, or nil when it is not installed.
     public static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/\(tool)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     /// Reads one line (without its newline) from the peer's standard output, or from
@@ -63,7 +65,7 @@ public final class ExternalPeer {
     public func exitStatus(within timeout: Duration = .seconds(15)) -> Int32? {
         let (seconds, _) = timeout.components
         guard exited.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
-        exited.signal()   // Later calls (and deinit) return at once.
+        exited.signal()  // Later calls (and deinit) return at once.
         // The peer has exited (the termination handler ran), so this returns at once;
         // it also drops the run-loop source by which a `Process` retains itself,
         // which would otherwise leak the `Process` and its pipes.
@@ -76,6 +78,6 @@ public final class ExternalPeer {
             process.terminate()
             if exited.wait(timeout: .now() + .seconds(5)) == .timedOut { kill(process.processIdentifier, SIGKILL) }
         }
-        process.waitUntilExit()   // Breaks the Process <-> run-loop source cycle (see exitStatus).
+        process.waitUntilExit()  // Breaks the Process <-> run-loop source cycle (see exitStatus).
     }
 }

@@ -23,7 +23,8 @@ public final class BackgroundThread: Sendable {
     /// Waits for the thread to finish (at most `timeout`) and rethrows its error.
     public func join(timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) throws {
         let (seconds, attoseconds) = timeout.components
-        let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        let deadline =
+            DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
         guard finished.wait(timeout: deadline) == .success else {
             Issue.record("background thread did not finish within \(timeout)", sourceLocation: sourceLocation)
             return

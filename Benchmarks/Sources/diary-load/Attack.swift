@@ -27,12 +27,16 @@ struct Latency {
     var maximum: Double { samples.max() ?? .nan }
     var json: [String: Any] {
         func number(_ value: Double) -> Any { value.isNaN ? NSNull() : value }
-        return ["count": samples.count, "p50Milliseconds": number(percentile(0.5) * 1e3), "p99Milliseconds": number(percentile(0.99) * 1e3),
-                "maxMilliseconds": number(maximum * 1e3), "timeouts": timeouts]
+        return [
+            "count": samples.count, "p50Milliseconds": number(percentile(0.5) * 1e3),
+            "p99Milliseconds": number(percentile(0.99) * 1e3),
+            "maxMilliseconds": number(maximum * 1e3), "timeouts": timeouts,
+        ]
     }
     var text: String {
-        String(format: "p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  (%d, %d timeouts)",
-               percentile(0.5) * 1e3, percentile(0.99) * 1e3, maximum * 1e3, samples.count, timeouts)
+        String(
+            format: "p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  (%d, %d timeouts)",
+            percentile(0.5) * 1e3, percentile(0.99) * 1e3, maximum * 1e3, samples.count, timeouts)
     }
 }
 
@@ -73,14 +77,18 @@ final class Attacker {
 
     init(_ kind: String, port: UInt16, count: Int) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Tests/attack/attack.py").path,
-                             "attacker", kind, "--port", "\(port)", "--count", "\(count)", "--seconds", "60"]
+        process.arguments = [
+            "python3", repositoryRoot.appendingPathComponent("Tests/attack/attack.py").path,
+            "attacker", kind, "--port", "\(port)", "--count", "\(count)", "--seconds", "60",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let line = output.fileHandleForReading.readData(ofLength: 6)
-        guard String(decoding: line, as: UTF8.self).hasPrefix("ready") else { throw LoadFailure("attacker \(kind) did not start") }
+        guard String(decoding: line, as: UTF8.self).hasPrefix("ready") else {
+            throw LoadFailure("attacker \(kind) did not start")
+        }
     }
 
     func stop() {
@@ -108,7 +116,7 @@ func udpAppends(_ server: SocketAddress, count: Int) throws -> Latency {
         while true {
             do {
                 let datagram = try socket.receive(into: &reply)
-                guard reply[..<datagram.count].starts(with: "ok".utf8) else { continue }   // a late answer's leftovers
+                guard reply[..<datagram.count].starts(with: "ok".utf8) else { continue }  // a late answer's leftovers
                 latency.samples.append(seconds(start.duration(to: clock.now)))
             } catch {
                 guard error.isTimeout else { throw error }
@@ -156,14 +164,16 @@ func procField(_ pid: Int32, _ key: String) -> Double {
 
 func cpuSeconds(_ pid: Int32) -> Double {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = text.lastIndex(of: ")") else { return .nan }
+        let close = text.lastIndex(of: ")")
+    else { return .nan }
     let fields = text[text.index(after: close)...].split(separator: " ")
     return (Double(fields[11]) ?? 0) / 100 + (Double(fields[12]) ?? 0) / 100
 }
 
 func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?) throws {
     let hardened = try isHardened(diary)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("diary-attack-\(ProcessInfo.processInfo.processIdentifier)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "diary-attack-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let unlimited = hardened ? ["--append-rate", "0"] : []
@@ -174,7 +184,7 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
     for kind in kinds where AttackKind.latency.contains(kind) {
         let file = directory.appendingPathComponent("\(kind).log")
         try writeDiaryFile(file, count: quick ? 10_000 : 50_000, textBytes: 40)
-        let server = try Server(diary: diary, file: file)   // as it ships: default limits
+        let server = try Server(diary: diary, file: file)  // as it ships: default limits
         defer { server.stop() }
         guard case .ipv4(_, let port) = server.address else { throw LoadFailure("expected IPv4") }
         let count = ["slowloris": quick ? 500 : 2000, "syncreaders": 4, "neverread": 200][kind] ?? 0
@@ -202,9 +212,14 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
             var bytes = 0, datagrams = 0
             while let datagram = try? socket.receive(into: &buffer) { bytes += datagram.count; datagrams += 1 }
             let factor = Double(bytes) / Double(request.count)
-            say(String(format: "  amplification %-12@ %2d bytes in, %6d bytes in %d datagrams out: %.1fx", name as NSString,
-                         request.count, bytes, datagrams, factor))
-            figures[name] = ["requestBytes": request.count, "replyBytes": bytes, "datagrams": datagrams, "factor": factor]
+            say(
+                String(
+                    format: "  amplification %-12@ %2d bytes in, %6d bytes in %d datagrams out: %.1fx",
+                    name as NSString,
+                    request.count, bytes, datagrams, factor))
+            figures[name] = [
+                "requestBytes": request.count, "replyBytes": bytes, "datagrams": datagrams, "factor": factor,
+            ]
         }
         results["amplification"] = figures
     }
@@ -230,7 +245,10 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
         }
         let after = procField(server.pid, "VmRSS")
         let perEntry = (after - before) * 1024 / Double(count)
-        say(String(format: "  memory: %d entries of 4 KB: RSS %.1f -> %.1f MiB, %.2f KiB per entry", count, before, after, perEntry))
+        say(
+            String(
+                format: "  memory: %d entries of 4 KB: RSS %.1f -> %.1f MiB, %.2f KiB per entry", count, before, after,
+                perEntry))
         results["memory"] = ["entries": count, "rssBeforeMiB": before, "rssAfterMiB": after, "kibPerEntry": perEntry]
     }
 
@@ -242,13 +260,17 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
         let server = try Server(diary: diary, file: file, options: unlimited)
         let peak = procField(server.pid, "VmHWM")
         server.stop()
-        say(String(format: "  restart: %.0f MB diary: first line after %.2f s, peak RSS %.0f MiB", size, server.firstLineSeconds, peak))
+        say(
+            String(
+                format: "  restart: %.0f MB diary: first line after %.2f s, peak RSS %.0f MiB", size,
+                server.firstLineSeconds, peak))
         results["restart"] = ["megabytes": size, "seconds": server.firstLineSeconds, "peakMiB": peak]
     }
 
     if kinds.contains("emfile") {
         let file = directory.appendingPathComponent("emfile.log")
-        let server = try Server(diary: diary, file: file, options: unlimited, launcher: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+        let server = try Server(
+            diary: diary, file: file, options: unlimited, launcher: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
         defer { server.stop() }
         guard case .ipv4(_, let port) = server.address else { throw LoadFailure("expected IPv4") }
         let attacker = try Attacker("connflood", port: port, count: 200)
@@ -258,7 +280,10 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
         Thread.sleep(forTimeInterval: 2)
         let share = (cpuSeconds(server.pid) - before) / seconds(start.duration(to: clock.now))
         attacker.stop()
-        say(String(format: "  EMFILE: 200 connections at RLIMIT_NOFILE 64: server CPU %.1f %%, UDP append %@", share * 100, udp.text as NSString))
+        say(
+            String(
+                format: "  EMFILE: 200 connections at RLIMIT_NOFILE 64: server CPU %.1f %%, UDP append %@", share * 100,
+                udp.text as NSString))
         results["emfile"] = ["cpuPercent": share * 100, "udp": udp.json]
     }
 

@@ -55,7 +55,9 @@ struct Options {
             case "--clients":
                 let text = try value(argument)
                 let list = text.split(separator: ",").compactMap { Int($0) }
-                guard !list.isEmpty, list.count == text.split(separator: ",").count, list.allSatisfy({ (1...256).contains($0) }) else {
+                guard !list.isEmpty, list.count == text.split(separator: ",").count,
+                    list.allSatisfy({ (1...256).contains($0) })
+                else {
                     throw LoadFailure("--clients takes a comma-separated list of 1...256, not \(text)")
                 }
                 options.clients = list; clientsGiven = true
@@ -67,12 +69,17 @@ struct Options {
                 let text = try value(argument)
                 let list = text == "all" ? AttackKind.all : text.split(separator: ",").map(String.init)
                 guard list.allSatisfy(AttackKind.all.contains) else {
-                    throw LoadFailure("--attack takes all or a list of \(AttackKind.all.joined(separator: ",")), not \(text)")
+                    throw LoadFailure(
+                        "--attack takes all or a list of \(AttackKind.all.joined(separator: ",")), not \(text)")
                 }
                 options.attacks = list
             case "--help", "-h":
-                print("usage: diary-load [--quick] [--clients 1,8,32] [--appends N] [--entries N] [--diary PATH] [--json FILE]")
-                print("       diary-load --attack all|\(AttackKind.all.joined(separator: ",")) [--quick] [--diary PATH] [--json FILE]")
+                print(
+                    "usage: diary-load [--quick] [--clients 1,8,32] [--appends N] [--entries N] [--diary PATH] [--json FILE]"
+                )
+                print(
+                    "       diary-load --attack all|\(AttackKind.all.joined(separator: ",")) [--quick] [--diary PATH] [--json FILE]"
+                )
                 exit(0)
             default: throw LoadFailure("unknown argument \(argument)")
             }
@@ -114,7 +121,8 @@ func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) 
 /// Builds the diary executable in release mode (in the root package's own
 /// .build) and returns its path.
 func buildDiary() throws -> String {
-    let swift = ProcessInfo.processInfo.environment["SWIFT_EXEC_PATH"]
+    let swift =
+        ProcessInfo.processInfo.environment["SWIFT_EXEC_PATH"]
         ?? ["/opt/swift/usr/bin/swift", "/usr/bin/swift"].first { FileManager.default.isExecutableFile(atPath: $0) }
         ?? "/usr/bin/swift"
     print("building diary (release)...")
@@ -150,14 +158,17 @@ final class Server {
         let handle = output.fileHandleForReading
         while true {
             let byte = handle.readData(ofLength: 1)
-            guard let first = byte.first else { throw LoadFailure("diary server exited before saying where it listens") }
+            guard let first = byte.first else {
+                throw LoadFailure("diary server exited before saying where it listens")
+            }
             if first == UInt8(ascii: "\n") { break }
             line.append(first)
             guard line.count < 4_096 else { throw LoadFailure("diary server's first line is too long") }
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let word = text.split(separator: " ").first(where: { $0.hasPrefix("127.0.0.1:") }),
-              let address = try? SocketAddress(parsing: String(word)) else {
+            let address = try? SocketAddress(parsing: String(word))
+        else {
             throw LoadFailure("cannot find the server address in: \(text)")
         }
         self.address = address
@@ -166,11 +177,11 @@ final class Server {
     }
 
     func stop() {
-        process.terminate()   // SIGTERM: the server closes cleanly
+        process.terminate()  // SIGTERM: the server closes cleanly
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(5)
         while process.isRunning, clock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }   // a server stuck (the "before" one at EMFILE)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }  // a server stuck (the "before" one at EMFILE)
         process.waitUntilExit()
     }
 }
@@ -178,7 +189,7 @@ final class Server {
 // MARK: - Appends
 
 struct AppendResult: Sendable {
-    var latencies: [Double] = []   // seconds, one per confirmed append
+    var latencies: [Double] = []  // seconds, one per confirmed append
     var timeouts = 0
     var failure: String?
 }
@@ -206,11 +217,12 @@ func appendLoop(server: SocketAddress, client: Int, count: Int, deadline: Contin
                     return result
                 }
                 let elapsed = start.duration(to: clock.now)
-                result.latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                result.latencies.append(
+                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
                 sent += 1
             } catch {
                 guard error.isTimeout else { throw error }
-                result.timeouts += 1   // plain text has no id: the retry may append twice; counted
+                result.timeouts += 1  // plain text has no id: the retry may append twice; counted
                 guard result.timeouts < 20 else { result.failure = "server stopped answering"; return result }
             }
         }
@@ -290,7 +302,9 @@ func syncWithClient(diary: String, server: SocketAddress) throws -> Double {
     let start = clock.now
     try process.run()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw LoadFailure("diary client --sync exited with \(process.terminationStatus)") }
+    guard process.terminationStatus == 0 else {
+        throw LoadFailure("diary client --sync exited with \(process.terminationStatus)")
+    }
     let elapsed = start.duration(to: clock.now)
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
@@ -323,14 +337,15 @@ func main() throws {
         let figures = try runLoad(server: server.address, clients: clients, appendsPerClient: options.appendsPerClient)
         total += figures.appends + figures.timeouts
         loads.append(figures)
-        print([
-            String(clients).padding(toLength: 7, withPad: " ", startingAt: 0),
-            String(figures.appends).padding(toLength: 10, withPad: " ", startingAt: 0),
-            format(figures.rate).padding(toLength: 10, withPad: " ", startingAt: 0),
-            format(figures.p50 * 1e3, 2).padding(toLength: 7, withPad: " ", startingAt: 0),
-            format(figures.p99 * 1e3, 2).padding(toLength: 7, withPad: " ", startingAt: 0),
-            String(figures.timeouts),
-        ].joined(separator: "  "))
+        print(
+            [
+                String(clients).padding(toLength: 7, withPad: " ", startingAt: 0),
+                String(figures.appends).padding(toLength: 10, withPad: " ", startingAt: 0),
+                format(figures.rate).padding(toLength: 10, withPad: " ", startingAt: 0),
+                format(figures.p50 * 1e3, 2).padding(toLength: 7, withPad: " ", startingAt: 0),
+                format(figures.p99 * 1e3, 2).padding(toLength: 7, withPad: " ", startingAt: 0),
+                String(figures.timeouts),
+            ].joined(separator: "  "))
     }
 
     // Fill to the sync size with 32 clients, then sync all of it.
@@ -349,15 +364,21 @@ func main() throws {
     let clientSeconds = try syncWithClient(diary: diary, server: server.address)
     print("")
     print("sync of \(tcp.entries) entries")
-    print("  TCP `sync` stream:            \(format(tcp.seconds, 3)) s  \(format(Double(tcp.entries) / tcp.seconds)) entries/s")
-    print("  diary client --sync (UDP):    \(format(clientSeconds, 3)) s  \(format(Double(tcp.entries) / clientSeconds)) entries/s")
+    print(
+        "  TCP `sync` stream:            \(format(tcp.seconds, 3)) s  \(format(Double(tcp.entries) / tcp.seconds)) entries/s"
+    )
+    print(
+        "  diary client --sync (UDP):    \(format(clientSeconds, 3)) s  \(format(Double(tcp.entries) / clientSeconds)) entries/s"
+    )
 
     if let path = options.jsonPath {
         let json: [String: Any] = [
-            "appends": loads.map { [
-                "clients": $0.clients, "confirmed": $0.appends, "appendsPerSecond": $0.rate,
-                "p50Milliseconds": $0.p50 * 1e3, "p99Milliseconds": $0.p99 * 1e3, "timeouts": $0.timeouts,
-            ] },
+            "appends": loads.map {
+                [
+                    "clients": $0.clients, "confirmed": $0.appends, "appendsPerSecond": $0.rate,
+                    "p50Milliseconds": $0.p50 * 1e3, "p99Milliseconds": $0.p99 * 1e3, "timeouts": $0.timeouts,
+                ]
+            },
             "sync": [
                 "entries": tcp.entries,
                 "tcpSeconds": tcp.seconds, "tcpEntriesPerSecond": Double(tcp.entries) / tcp.seconds,

@@ -15,13 +15,17 @@ enum AsyncFlyingSocks {
     static func loopbackAddress(port: UInt16) throws -> sockaddr_in { try .inet(ip4: "127.0.0.1", port: port) }
 
     static func port(of socket: Socket) throws -> UInt16 {
-        guard case .ip4(_, let port) = try socket.sockname() else { throw BenchmarkFailure("FlyingSocks: not an IPv4 socket") }
+        guard case .ip4(_, let port) = try socket.sockname() else {
+            throw BenchmarkFailure("FlyingSocks: not an IPv4 socket")
+        }
         return port
     }
 
     /// The peer as a `sockaddr_in` (see the note at the top of the file).
     static func ipv4(_ address: any SocketAddress) throws -> sockaddr_in {
-        guard let storage = address as? sockaddr_storage else { throw BenchmarkFailure("FlyingSocks: unexpected peer type") }
+        guard let storage = address as? sockaddr_storage else {
+            throw BenchmarkFailure("FlyingSocks: unexpected peer type")
+        }
         return withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) }
     }
 
@@ -53,13 +57,16 @@ enum AsyncFlyingSocks {
     static func pingPong(tcp: Bool, size: Int, seconds: Double, maxRoundTrips: UInt64) throws -> AsyncSample {
         try blockOn {
             try await withPool { pool in
-                tcp ? try await streamPingPong(pool: pool, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
+                tcp
+                    ? try await streamPingPong(pool: pool, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
                     : try await datagramPingPong(pool: pool, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
             }
         }
     }
 
-    static func datagramPingPong(pool: SocketPool<ePoll>, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func datagramPingPong(pool: SocketPool<ePoll>, size: Int, seconds: Double, maxRoundTrips: UInt64)
+        async throws -> AsyncSample
+    {
         let (server, serverPort) = try datagramSocket(pool: pool)
         let (client, _) = try datagramSocket(pool: pool)
         defer { try? server.close(); try? client.close() }
@@ -91,7 +98,9 @@ enum AsyncFlyingSocks {
         }
     }
 
-    static func streamPingPong(pool: SocketPool<ePoll>, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func streamPingPong(pool: SocketPool<ePoll>, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws
+        -> AsyncSample
+    {
         let (listener, port) = try listener(pool: pool)
         defer { try? listener.close() }
         let client = try await AsyncSocket.connected(to: loopbackAddress(port: port), pool: pool)
@@ -144,7 +153,9 @@ enum AsyncFlyingSocks {
                             tasks.addTask {
                                 defer { try? connection.close() }
                                 while true {
-                                    guard let bytes = try? await connection.read(atMost: 4096), !bytes.isEmpty else { break }
+                                    guard let bytes = try? await connection.read(atMost: 4096), !bytes.isEmpty else {
+                                        break
+                                    }
                                     cb_echo_count(1)
                                     try await connection.write(Data(bytes))
                                 }

@@ -98,8 +98,9 @@ enum AsyncNIO {
         }
 
         func begin(context: ChannelHandlerContext) {
-            envelope = AddressedEnvelope(remoteAddress: server,
-                                         data: context.channel.allocator.buffer(repeating: UInt8(ascii: "p"), count: size))
+            envelope = AddressedEnvelope(
+                remoteAddress: server,
+                data: context.channel.allocator.buffer(repeating: UInt8(ascii: "p"), count: size))
             counter = TripCounter(seconds: seconds, maxTrips: maxTrips)
             context.writeAndFlush(wrapOutboundOut(envelope!), promise: nil)
         }
@@ -128,7 +129,9 @@ enum AsyncNIO {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoBytes()) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(EchoBytes())
+                    }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
             defer { try? server.close().wait() }
@@ -140,23 +143,28 @@ enum AsyncNIO {
                 }
                 .connect(to: server.localAddress!).wait()
             defer { try? client.close().wait() }
-            try loop.submit { pinger.begin(context: try client.pipeline.syncOperations.context(handler: pinger)) }.wait()
+            try loop.submit { pinger.begin(context: try client.pipeline.syncOperations.context(handler: pinger)) }
+                .wait()
             return try done.futureResult.wait()
         } else {
             let server = try DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoDatagrams()) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(EchoDatagrams())
+                    }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
             defer { try? server.close().wait() }
-            let pinger = DatagramPinger(server: server.localAddress!, size: size, seconds: seconds, maxTrips: maxRoundTrips, done: done)
+            let pinger = DatagramPinger(
+                server: server.localAddress!, size: size, seconds: seconds, maxTrips: maxRoundTrips, done: done)
             let client = try DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(pinger) }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
             defer { try? client.close().wait() }
-            try loop.submit { pinger.begin(context: try client.pipeline.syncOperations.context(handler: pinger)) }.wait()
+            try loop.submit { pinger.begin(context: try client.pipeline.syncOperations.context(handler: pinger)) }
+                .wait()
             return try done.futureResult.wait()
         }
     }
@@ -169,13 +177,18 @@ enum AsyncNIO {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         return try blockOn {
-            tcp ? try await streamPingPongAsync(group: group, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
-                : try await datagramPingPongAsync(group: group, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
+            tcp
+                ? try await streamPingPongAsync(
+                    group: group, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
+                : try await datagramPingPongAsync(
+                    group: group, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
         }
     }
 
-    static func datagramPingPongAsync(group: MultiThreadedEventLoopGroup, size: Int, seconds: Double,
-                                      maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func datagramPingPongAsync(
+        group: MultiThreadedEventLoopGroup, size: Int, seconds: Double,
+        maxRoundTrips: UInt64
+    ) async throws -> AsyncSample {
         func bind() async throws -> Datagrams {
             try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture { try Datagrams(wrappingChannelSynchronously: channel) }
@@ -196,8 +209,9 @@ enum AsyncNIO {
             }
             tasks.addTask {
                 try await client.executeThenClose { inbound, outbound in
-                    let payload = AddressedEnvelope(remoteAddress: serverAddress,
-                                                    data: ByteBuffer(repeating: UInt8(ascii: "p"), count: size))
+                    let payload = AddressedEnvelope(
+                        remoteAddress: serverAddress,
+                        data: ByteBuffer(repeating: UInt8(ascii: "p"), count: size))
                     let counter = TripCounter(seconds: seconds, maxTrips: maxRoundTrips)
                     var replies = inbound.makeAsyncIterator()
                     repeat {
@@ -205,7 +219,8 @@ enum AsyncNIO {
                         guard let reply = try await replies.next(), reply.data.readableBytes == size else { break }
                     } while counter.trip()
                     let sample = counter.sample()
-                    try await outbound.write(AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: [0])))
+                    try await outbound.write(
+                        AddressedEnvelope(remoteAddress: serverAddress, data: ByteBuffer(bytes: [0])))
                     return sample
                 }
             }
@@ -215,8 +230,10 @@ enum AsyncNIO {
         }
     }
 
-    static func streamPingPongAsync(group: MultiThreadedEventLoopGroup, size: Int, seconds: Double,
-                                    maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func streamPingPongAsync(
+        group: MultiThreadedEventLoopGroup, size: Int, seconds: Double,
+        maxRoundTrips: UInt64
+    ) async throws -> AsyncSample {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -274,13 +291,17 @@ enum AsyncNIO {
                 .serverChannelOption(.backlog, value: 4096)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoBytes()) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(EchoBytes())
+                    }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
         } else {
             channel = try DatagramBootstrap(group: group)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoDatagrams()) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(EchoDatagrams())
+                    }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
         }

@@ -16,18 +16,23 @@ import Glibc
 enum AsyncNetKit {
     // MARK: A1/A2 ping-pong
 
-    static func pingPong(onLoop: Bool, tcp: Bool, size: Int, seconds: Double, maxRoundTrips: UInt64) throws -> AsyncSample {
+    static func pingPong(onLoop: Bool, tcp: Bool, size: Int, seconds: Double, maxRoundTrips: UInt64) throws
+        -> AsyncSample
+    {
         let loop = try IOLoop()
         defer { loop.shutdown() }
         return try blockOn {
             try await withTaskExecutorPreference(onLoop ? loop : nil) {
-                tcp ? try await streamPingPong(loop: loop, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
+                tcp
+                    ? try await streamPingPong(loop: loop, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
                     : try await datagramPingPong(loop: loop, size: size, seconds: seconds, maxRoundTrips: maxRoundTrips)
             }
         }
     }
 
-    static func datagramPingPong(loop: IOLoop, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func datagramPingPong(loop: IOLoop, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws
+        -> AsyncSample
+    {
         let server = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         let client = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         let serverAddress = try server.localAddress
@@ -69,7 +74,9 @@ enum AsyncNetKit {
         }
     }
 
-    static func streamPingPong(loop: IOLoop, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws -> AsyncSample {
+    static func streamPingPong(loop: IOLoop, size: Int, seconds: Double, maxRoundTrips: UInt64) async throws
+        -> AsyncSample
+    {
         let (clientFD, serverFD) = try connectedPair()
         return try await withThrowingTaskGroup(of: AsyncSample?.self) { tasks in
             tasks.addTask {
@@ -138,7 +145,9 @@ enum AsyncNetKit {
     static func serveStream(loop: IOLoop) async throws {
         let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0), backlog: 4096)
         try listener.register(on: loop)
-        guard case .ipv4(_, let port) = try listener.localAddress else { throw BenchmarkFailure("not an IPv4 listener") }
+        guard case .ipv4(_, let port) = try listener.localAddress else {
+            throw BenchmarkFailure("not an IPv4 listener")
+        }
         cb_announce_port(Int32(port))
         try await listener.serve(maximumConnections: 4096) { connection, _ in
             // Accepted connections are not registered yet: put them on the listener's loop

@@ -32,8 +32,10 @@ struct AsyncSample: Sendable {
 
     var rate: Double { seconds > 0 ? Double(trips) / seconds : 0 }
 
-    init(seconds: Double, trips: UInt64, allocationsPerTrip: Double? = nil, rssKiB: Double? = nil,
-         idleRSSKiB: Double? = nil, spread: Double? = nil, lost: UInt64? = nil) {
+    init(
+        seconds: Double, trips: UInt64, allocationsPerTrip: Double? = nil, rssKiB: Double? = nil,
+        idleRSSKiB: Double? = nil, spread: Double? = nil, lost: UInt64? = nil
+    ) {
         self.idleRSSKiB = idleRSSKiB
         self.seconds = seconds
         self.trips = trips
@@ -116,7 +118,9 @@ struct Child: ~Copyable {
         cStrings.append(nil)
         defer { for pointer in cStrings { free(pointer) } }
         let error = cStrings.withUnsafeBufferPointer { cb_spawn($0.baseAddress!, &pid, &input, &output) }
-        guard error == 0 else { throw BenchmarkFailure("cannot start \(arguments.joined(separator: " ")): errno \(error)") }
+        guard error == 0 else {
+            throw BenchmarkFailure("cannot start \(arguments.joined(separator: " ")): errno \(error)")
+        }
         self.pid = pid
         self.input = input
         self.output = output
@@ -194,11 +198,14 @@ func serverUnderLoad(stack: String, tcp: Bool, connections: Int, seconds: Double
     let low = Double(result["min"] ?? "") ?? 0, high = Double(result["max"] ?? "") ?? 0
     let echoed = Double(stats["echoed"] ?? "") ?? 0, allocations = Double(stats["allocs"] ?? "") ?? 0
     let cpu = Double(stats["cpu_us"] ?? "")
-    var sample = AsyncSample(seconds: Double(result["seconds"] ?? "") ?? 0, trips: trips,
-                       allocationsPerTrip: mc_is_active() != 0 && echoed > 0 ? allocations / echoed : nil,
-                       rssKiB: Double(stats["rss"] ?? ""), idleRSSKiB: Double(stats["idle"] ?? ""),
-                       spread: low > 0 ? high / low : .infinity, lost: UInt64(result["lost"] ?? ""))
+    var sample = AsyncSample(
+        seconds: Double(result["seconds"] ?? "") ?? 0, trips: trips,
+        allocationsPerTrip: mc_is_active() != 0 && echoed > 0 ? allocations / echoed : nil,
+        rssKiB: Double(stats["rss"] ?? ""), idleRSSKiB: Double(stats["idle"] ?? ""),
+        spread: low > 0 ? high / low : .infinity, lost: UInt64(result["lost"] ?? ""))
     if let cpu, echoed > 0 { sample.cpuMicrosecondsPerTrip = cpu / echoed }
-    if let p10 = Double(result["p10"] ?? ""), let p90 = Double(result["p90"] ?? ""), p10 > 0 { sample.spread90 = p90 / p10 }
+    if let p10 = Double(result["p10"] ?? ""), let p90 = Double(result["p90"] ?? ""), p10 > 0 {
+        sample.spread90 = p90 / p10
+    }
     return sample
 }

@@ -55,9 +55,10 @@ private final class ThreadBody {
 func startThread(_ body: @escaping @Sendable () -> Void) -> UInt64 {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var handle: UInt64 = 0
-    let error = cb_thread_start({ raw in
-        Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
-    }, box, &handle)
+    let error = cb_thread_start(
+        { raw in
+            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+        }, box, &handle)
     precondition(error == 0, "pthread_create failed: \(error)")
     return handle
 }

@@ -31,7 +31,10 @@ enum NIOWorkloads {
         var start = 0.0
         var payload: ByteBuffer?
 
-        init(server: SocketAddress, size: Int, seconds: Double, maxTrips: UInt64, done: EventLoopPromise<(UInt64, Double)>) {
+        init(
+            server: SocketAddress, size: Int, seconds: Double, maxTrips: UInt64,
+            done: EventLoopPromise<(UInt64, Double)>
+        ) {
             self.server = server
             self.size = size
             self.deadline = seconds
@@ -46,7 +49,8 @@ enum NIOWorkloads {
         }
 
         func send(context: ChannelHandlerContext) {
-            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: server, data: payload!)), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(AddressedEnvelope(remoteAddress: server, data: payload!)), promise: nil)
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -70,13 +74,18 @@ enum NIOWorkloads {
             for loop in [serverLoop, clientLoop] { _ = try loop.submit { cb_pin_current_thread(pinCPU) }.wait() }
         }
         let server = try DatagramBootstrap(group: serverLoop)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Echo()) } }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Echo()) }
+            }
             .bind(host: "127.0.0.1", port: 0).wait()
         defer { try? server.close().wait() }
         let done = clientLoop.makePromise(of: (UInt64, Double).self)
-        let pinger = Pinger(server: server.localAddress!, size: size, seconds: seconds, maxTrips: maxRoundTrips, done: done)
+        let pinger = Pinger(
+            server: server.localAddress!, size: size, seconds: seconds, maxTrips: maxRoundTrips, done: done)
         let client = try DatagramBootstrap(group: clientLoop)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(pinger) } }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(pinger) }
+            }
             .bind(host: "127.0.0.1", port: 0).wait()
         defer { try? client.close().wait() }
         try client.eventLoop.submit {
@@ -110,7 +119,7 @@ enum NIOWorkloads {
         let target: SocketAddress
         let size: Int
         let perFlush: Int
-        let segments: Int   // > 1: GSO super-datagrams of `segments` datagrams
+        let segments: Int  // > 1: GSO super-datagrams of `segments` datagrams
         let seconds: Double
         let maxDatagrams: UInt64
         let done: EventLoopPromise<(UInt64, Double)>
@@ -119,8 +128,10 @@ enum NIOWorkloads {
         var finished = false
         var envelope: AddressedEnvelope<ByteBuffer>?
 
-        init(target: SocketAddress, size: Int, perFlush: Int, segments: Int, seconds: Double, maxDatagrams: UInt64,
-             done: EventLoopPromise<(UInt64, Double)>) {
+        init(
+            target: SocketAddress, size: Int, perFlush: Int, segments: Int, seconds: Double, maxDatagrams: UInt64,
+            done: EventLoopPromise<(UInt64, Double)>
+        ) {
             self.target = target
             self.size = size
             self.perFlush = perFlush
@@ -170,7 +181,9 @@ enum NIOWorkloads {
     }
 
     /// `gsoPerFlush`: GSO super-datagrams written per flush (one `sendmsg`, or a `sendmmsg` when more than one).
-    static func blast(size: Int, batch: Int, gso: Bool, gsoPerFlush: Int = 1, seconds: Double, maxDatagrams: UInt64) throws -> Sample {
+    static func blast(size: Int, batch: Int, gso: Bool, gsoPerFlush: Int = 1, seconds: Double, maxDatagrams: UInt64)
+        throws -> Sample
+    {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
         let receiverLoop = group.next()
@@ -179,24 +192,33 @@ enum NIOWorkloads {
         var receiving = DatagramBootstrap(group: receiverLoop)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: gso ? 65536 : 2048))
             .channelOption(.maxMessagesPerRead, value: 16)
-            .channelOption(ChannelOptions.Types.SocketOption(level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_RCVBUFFORCE)),
-                           value: 4 << 20)
+            .channelOption(
+                ChannelOptions.Types.SocketOption(
+                    level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_RCVBUFFORCE)),
+                value: 4 << 20)
         if gso {
-            receiving = receiving
+            receiving =
+                receiving
                 .channelOption(.datagramReceiveOffload, value: true)
                 .channelOption(.datagramReceiveSegmentSize, value: true)
         } else {
             receiving = receiving.channelOption(.datagramVectorReadMessageCount, value: batch)
         }
-        let receiver = try receiving
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) } }
+        let receiver =
+            try receiving
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) }
+            }
             .bind(host: "127.0.0.1", port: 0).wait()
         let done = senderLoop.makePromise(of: (UInt64, Double).self)
-        let blaster = Blaster(target: receiver.localAddress!, size: size, perFlush: gso ? gsoPerFlush : batch, segments: gso ? batch : 1,
-                              seconds: seconds, maxDatagrams: maxDatagrams, done: done)
+        let blaster = Blaster(
+            target: receiver.localAddress!, size: size, perFlush: gso ? gsoPerFlush : batch, segments: gso ? batch : 1,
+            seconds: seconds, maxDatagrams: maxDatagrams, done: done)
         let sender = try DatagramBootstrap(group: senderLoop)
             .channelOption(.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(blaster) } }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(blaster) }
+            }
             .bind(host: "127.0.0.1", port: 0).wait()
         try sender.eventLoop.submit {
             let context = try sender.pipeline.syncOperations.context(handler: blaster)

@@ -28,7 +28,8 @@ let warmUpDatagrams: UInt64 = 256
 enum NetKitWorkloads {
     // MARK: W1 ping-pong
 
-    static func pingPong(mode: Mode, size: Int, seconds: Double, maxRoundTrips: UInt64, pinCPU: Int32?) throws -> Sample {
+    static func pingPong(mode: Mode, size: Int, seconds: Double, maxRoundTrips: UInt64, pinCPU: Int32?) throws -> Sample
+    {
         let server = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         let client = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
         let serverAddress = try server.localAddress
@@ -98,8 +99,9 @@ enum NetKitWorkloads {
             let elapsed = now() - start
             let allocations = window.perDatagram(datagrams: trips)
             _ = try? socket.send(UnsafeRawBufferPointer(rebasing: out[..<1]), to: serverAddress)
-            result.value = Sample(seconds: elapsed, datagrams: trips, bytes: trips * UInt64(size), sent: trips,
-                                  allocationsPerDatagram: allocations)
+            result.value = Sample(
+                seconds: elapsed, datagrams: trips, bytes: trips * UInt64(size), sent: trips,
+                allocationsPerDatagram: allocations)
         }
         joinThread(clientThread)
         joinThread(serverThread)
@@ -135,7 +137,9 @@ enum NetKitWorkloads {
             switch mode {
             case .mmsg:
                 var slots: DatagramBatch
-                do { slots = try DatagramBatch(capacity: batch, bufferSize: 2048) } catch { fatalError("DatagramBatch: \(error)") }
+                do { slots = try DatagramBatch(capacity: batch, bufferSize: 2048) } catch {
+                    fatalError("DatagramBatch: \(error)")
+                }
                 ready.set()
                 while true {
                     do {
@@ -165,7 +169,8 @@ enum NetKitWorkloads {
                 ready.set()
                 while true {
                     do {
-                        let count = mode == .connected
+                        let count =
+                            mode == .connected
                             ? try socket.receiveFromPeer(into: buffer).count
                             : try socket.receive(into: buffer).count
                         received += 1
@@ -183,13 +188,16 @@ enum NetKitWorkloads {
         payload.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "b"))
         let datagram = UnsafeRawBufferPointer(rebasing: payload[..<size])
         let superDatagram = UnsafeRawBufferPointer(rebasing: payload[..<(size * batch)])
-        var outgoing = try DatagramBatch(capacity: mode == .mmsg ? batch : Int(CB_GSO_PER_CALL),
-                                     bufferSize: mode == .gsoBatch ? size * batch : size)
+        var outgoing = try DatagramBatch(
+            capacity: mode == .mmsg ? batch : Int(CB_GSO_PER_CALL),
+            bufferSize: mode == .gsoBatch ? size * batch : size)
         if mode == .mmsg {
             for _ in 0..<batch { outgoing.append(datagram, to: receiverAddress) }
         }
         if mode == .gsoBatch {
-            for _ in 0..<Int(CB_GSO_PER_CALL) { Offload.append(superDatagram, to: &outgoing, address: receiverAddress, segmentSize: size) }
+            for _ in 0..<Int(CB_GSO_PER_CALL) {
+                Offload.append(superDatagram, to: &outgoing, address: receiverAddress, segmentSize: size)
+            }
         }
         // The receiver's set-up allocations are not steady state: wait (bounded) until it is receiving.
         let readyBy = now() + 5
@@ -223,7 +231,8 @@ enum NetKitWorkloads {
         let allocations = window.perDatagram(datagrams: sent)
         done.set()
         joinThread(receiverThread)
-        return Sample(seconds: elapsed, datagrams: counts.value.received, bytes: counts.value.bytes, sent: sent,
-                      allocationsPerDatagram: allocations)
+        return Sample(
+            seconds: elapsed, datagrams: counts.value.received, bytes: counts.value.bytes, sent: sent,
+            allocationsPerDatagram: allocations)
     }
 }

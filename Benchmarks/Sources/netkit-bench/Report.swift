@@ -63,10 +63,12 @@ enum Report {
         print("")
         print("Datagrams per second received (W1: round trips per second); median (min–max) over the repetitions.")
         print("nk/c, nk/nio: ratio of the medians; paired: median of the per-repetition ratios (adjacent runs).")
-        print(pad("workload", 56) + pad("C", 26) + pad("NetKit", 26) + pad("nk/c", 6, right: true)
-              + pad("paired", 8, right: true)
-              + "  " + pad("SwiftNIO", 26) + pad("nk/nio", 7, right: true) + pad("paired", 8, right: true) + pad("alloc/dg", 10, right: true)
-              + pad("NK MB/s", 9, right: true) + pad("loss C/NK %", 13, right: true))
+        print(
+            pad("workload", 56) + pad("C", 26) + pad("NetKit", 26) + pad("nk/c", 6, right: true)
+                + pad("paired", 8, right: true)
+                + "  " + pad("SwiftNIO", 26) + pad("nk/nio", 7, right: true) + pad("paired", 8, right: true)
+                + pad("alloc/dg", 10, right: true)
+                + pad("NK MB/s", 9, right: true) + pad("loss C/NK %", 13, right: true))
         for row in table {
             if let skipped = row.skipped, row.cSamples.isEmpty {
                 print(pad(row.name, 56) + "skipped: \(skipped)")
@@ -74,23 +76,29 @@ enum Report {
             }
             let c = rates(row.cSamples), netkit = rates(row.netkitSamples), nio = rates(row.nioSamples)
             let megabytes = Summary(row.netkitSamples.map(\.megabytesPerSecond)).map { fixed($0.median, 1) } ?? "-"
-            let loss = row.group == "W2"
-                ? fixed(Summary(row.cSamples.map(\.lossPercent))?.median ?? 0, 1) + "/" + fixed(Summary(row.netkitSamples.map(\.lossPercent))?.median ?? 0, 1)
+            let loss =
+                row.group == "W2"
+                ? fixed(Summary(row.cSamples.map(\.lossPercent))?.median ?? 0, 1) + "/"
+                    + fixed(Summary(row.netkitSamples.map(\.lossPercent))?.median ?? 0, 1)
                 : "-"
             let pairedC = pairedRatio(row.netkitSamples, row.cSamples).map { fixed($0, 2) } ?? "-"
             let pairedNIO = pairedRatio(row.netkitSamples, row.nioSamples).map { fixed($0, 2) } ?? "-"
-            print(pad(row.name, 56) + pad(cell(c), 26) + pad(cell(netkit), 26) + pad(ratio(netkit, c), 6, right: true)
-                  + pad(pairedC, 8, right: true)
-                  + "  " + pad(cell(nio), 26) + pad(ratio(netkit, nio), 7, right: true) + pad(pairedNIO, 8, right: true)
-                  + pad(allocations(row.netkitSamples), 10, right: true) + pad(megabytes, 9, right: true)
-                  + pad(loss, 13, right: true))
+            print(
+                pad(row.name, 56) + pad(cell(c), 26) + pad(cell(netkit), 26) + pad(ratio(netkit, c), 6, right: true)
+                    + pad(pairedC, 8, right: true)
+                    + "  " + pad(cell(nio), 26) + pad(ratio(netkit, nio), 7, right: true)
+                    + pad(pairedNIO, 8, right: true)
+                    + pad(allocations(row.netkitSamples), 10, right: true) + pad(megabytes, 9, right: true)
+                    + pad(loss, 13, right: true))
             if let skipped = row.skipped { print("    (\(skipped))") }
         }
         if !text.isEmpty {
             print("")
             print("Address text, operations per second (median): NetKit against inet_pton/inet_ntop")
             for (kind, netkit, c) in text {
-                print(pad(kind, 14) + pad("NetKit " + rate(netkit), 20) + pad("C " + rate(c), 16) + "nk/c " + fixed(netkit / c, 2))
+                print(
+                    pad(kind, 14) + pad("NetKit " + rate(netkit), 20) + pad("C " + rate(c), 16) + "nk/c "
+                        + fixed(netkit / c, 2))
             }
         }
     }
@@ -98,7 +106,8 @@ enum Report {
     static func json(_ summary: Summary?, _ samples: [Sample]) -> String {
         guard let summary else { return "null" }
         let values = samples.map { fixed($0.rate, 1) }.joined(separator: ", ")
-        return "{\"median\": \(fixed(summary.median, 1)), \"min\": \(fixed(summary.min, 1)), \"max\": \(fixed(summary.max, 1)), \"samples\": [\(values)]}"
+        return
+            "{\"median\": \(fixed(summary.median, 1)), \"min\": \(fixed(summary.min, 1)), \"max\": \(fixed(summary.max, 1)), \"samples\": [\(values)]}"
     }
 
     static func escape(_ text: String) -> String {
@@ -114,8 +123,10 @@ enum Report {
         return out
     }
 
-    static func writeJSON(_ table: [Row], text: [(String, Double, Double)], asyncSection: String, options: Options,
-                          to path: String) throws {
+    static func writeJSON(
+        _ table: [Row], text: [(String, Double, Double)], asyncSection: String, options: Options,
+        to path: String
+    ) throws {
         var rows: [String] = []
         for row in table {
             let c = rates(row.cSamples), netkit = rates(row.netkitSamples), nio = rates(row.nioSamples)
@@ -139,23 +150,25 @@ enum Report {
             if let skipped = row.skipped { fields.append("\"skipped\": \"\(escape(skipped))\"") }
             rows.append("    {" + fields.joined(separator: ", ") + "}")
         }
-        let textRows = text.map { "    {\"name\": \"\($0.0)\", \"netkit_per_second\": \(fixed($0.1, 0)), \"c_per_second\": \(fixed($0.2, 0)), \"ratio_netkit_c\": \(fixed($0.1 / $0.2, 3))}" }
-        let document = """
-        {
-          "quick": \(options.quick),
-          "seconds_per_run": \(options.seconds),
-          "repetitions": \(options.repetitions),
-          "allocation_counting": \(mc_is_active() != 0),
-          "workloads": [
-        \(rows.joined(separator: ",\n"))
-          ],
-          "address_text": [
-        \(textRows.joined(separator: ",\n"))
-          ],
-          \(asyncSection)
+        let textRows = text.map {
+            "    {\"name\": \"\($0.0)\", \"netkit_per_second\": \(fixed($0.1, 0)), \"c_per_second\": \(fixed($0.2, 0)), \"ratio_netkit_c\": \(fixed($0.1 / $0.2, 3))}"
         }
+        let document = """
+            {
+              "quick": \(options.quick),
+              "seconds_per_run": \(options.seconds),
+              "repetitions": \(options.repetitions),
+              "allocation_counting": \(mc_is_active() != 0),
+              "workloads": [
+            \(rows.joined(separator: ",\n"))
+              ],
+              "address_text": [
+            \(textRows.joined(separator: ",\n"))
+              ],
+              \(asyncSection)
+            }
 
-        """
+            """
         guard let file = fopen(path, "w") else { throw BenchmarkFailure("cannot open \(path) for writing") }
         defer { fclose(file) }
         guard fputs(document, file) >= 0 else { throw BenchmarkFailure("cannot write \(path)") }

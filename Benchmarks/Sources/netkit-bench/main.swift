@@ -50,27 +50,38 @@ struct Options {
                 let names = try value(argument).split(separator: ",").map(String.init)
                 options.stacks = try names.map { name in
                     guard let stack = AsyncStack(rawValue: name) else {
-                        throw BenchmarkFailure("--stacks takes \(AsyncStack.allCases.map(\.rawValue).joined(separator: ","))")
+                        throw BenchmarkFailure(
+                            "--stacks takes \(AsyncStack.allCases.map(\.rawValue).joined(separator: ","))")
                     }
                     return stack
                 }
             case "--json": options.jsonPath = try value(argument)
             case "--seconds":
-                guard let s = Double(try value(argument)), s > 0, s <= 60 else { throw BenchmarkFailure("--seconds takes 0 < S <= 60") }
+                guard let s = Double(try value(argument)), s > 0, s <= 60 else {
+                    throw BenchmarkFailure("--seconds takes 0 < S <= 60")
+                }
                 options.seconds = s; secondsGiven = true
             case "--repetitions":
-                guard let n = Int(try value(argument)), n > 0, n <= 100 else { throw BenchmarkFailure("--repetitions takes 1...100") }
+                guard let n = Int(try value(argument)), n > 0, n <= 100 else {
+                    throw BenchmarkFailure("--repetitions takes 1...100")
+                }
                 options.repetitions = n; repetitionsGiven = true
             case "--filter": options.filter = try value(argument)
             case "--profile": options.profile = try value(argument)
             case "--workload": options.profileWorkload = try value(argument)
             case "--count":
-                guard let n = UInt64(try value(argument)), n > 0, n <= 10_000_000 else { throw BenchmarkFailure("--count takes 1...10000000") }
+                guard let n = UInt64(try value(argument)), n > 0, n <= 10_000_000 else {
+                    throw BenchmarkFailure("--count takes 1...10000000")
+                }
                 options.profileCount = n
             case "--help", "-h":
-                print("usage: netkit-bench [--quick] [--async] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT] [--stacks A,B]")
+                print(
+                    "usage: netkit-bench [--quick] [--async] [--json FILE] [--seconds S] [--repetitions N] [--filter TEXT] [--stacks A,B]"
+                )
                 print("       netkit-bench --profile c|netkit --workload w1|w1c|w2|w2c|w2m --count N")
-                print("       netkit-bench --profile \(AsyncStack.allCases.map(\.rawValue).joined(separator: "|")) --workload a1|a2 --count N")
+                print(
+                    "       netkit-bench --profile \(AsyncStack.allCases.map(\.rawValue).joined(separator: "|")) --workload a1|a2 --count N"
+                )
                 exit(0)
             default: throw BenchmarkFailure("unknown argument \(argument)")
             }
@@ -102,40 +113,70 @@ func rows(_ options: Options) -> [Row] {
     let maxTrips: UInt64 = 50_000_000
     var rows: [Row] = []
     for (pin, label) in [(Int32?.none, "unpinned"), (Int32?(0), "pinned to CPU 0")] {
-        rows.append(Row(name: "W1 ping-pong 64 B, sendto/recvfrom, \(label)", group: "W1",
-                        c: { Sample(cb_pingpong(Int32(CB_MODE_SENDTO), 64, s, maxTrips, pin ?? -1)) },
-                        netkit: { try NetKitWorkloads.pingPong(mode: .sendTo, size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin) },
-                        nio: { try NIOWorkloads.pingPong(size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin) }))
-        rows.append(Row(name: "W1 ping-pong 64 B, send/recv connected, \(label)", group: "W1",
-                        c: { Sample(cb_pingpong(Int32(CB_MODE_CONNECTED), 64, s, maxTrips, pin ?? -1)) },
-                        netkit: { try NetKitWorkloads.pingPong(mode: .connected, size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin) },
-                        nio: nil))
+        rows.append(
+            Row(
+                name: "W1 ping-pong 64 B, sendto/recvfrom, \(label)", group: "W1",
+                c: { Sample(cb_pingpong(Int32(CB_MODE_SENDTO), 64, s, maxTrips, pin ?? -1)) },
+                netkit: {
+                    try NetKitWorkloads.pingPong(
+                        mode: .sendTo, size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin)
+                },
+                nio: { try NIOWorkloads.pingPong(size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin) }))
+        rows.append(
+            Row(
+                name: "W1 ping-pong 64 B, send/recv connected, \(label)", group: "W1",
+                c: { Sample(cb_pingpong(Int32(CB_MODE_CONNECTED), 64, s, maxTrips, pin ?? -1)) },
+                netkit: {
+                    try NetKitWorkloads.pingPong(
+                        mode: .connected, size: 64, seconds: s, maxRoundTrips: maxTrips, pinCPU: pin)
+                },
+                nio: nil))
     }
     let maxDatagrams: UInt64 = 500_000_000
     for size in [64, 1472] {
         for (mode, batch) in [(Mode.sendTo, 1), (.connected, 1), (.mmsg, 32), (.mmsg, 64)] {
             let label = mode == .mmsg ? "\(mode.rawValue) batch \(batch)" : mode.rawValue
-            let nio: (() throws -> Sample)? = mode == .mmsg
-                ? { try NIOWorkloads.blast(size: size, batch: batch, gso: false, seconds: s, maxDatagrams: maxDatagrams) } : nil
-            rows.append(Row(name: "W2 blast \(size) B, \(label)", group: "W2",
-                            c: { Sample(cb_blast(mode.cValue, Int32(size), Int32(batch), s, maxDatagrams)) },
-                            netkit: { try NetKitWorkloads.blast(mode: mode, size: size, batch: batch, seconds: s, maxDatagrams: maxDatagrams) },
-                            nio: nio))
+            let nio: (() throws -> Sample)? =
+                mode == .mmsg
+                ? {
+                    try NIOWorkloads.blast(size: size, batch: batch, gso: false, seconds: s, maxDatagrams: maxDatagrams)
+                } : nil
+            rows.append(
+                Row(
+                    name: "W2 blast \(size) B, \(label)", group: "W2",
+                    c: { Sample(cb_blast(mode.cValue, Int32(size), Int32(batch), s, maxDatagrams)) },
+                    netkit: {
+                        try NetKitWorkloads.blast(
+                            mode: mode, size: size, batch: batch, seconds: s, maxDatagrams: maxDatagrams)
+                    },
+                    nio: nio))
         }
     }
-    let gso = Row(name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
-                  c: { Sample(cb_blast(Mode.gso.cValue, 1472, 44, s, maxDatagrams)) },
-                  netkit: { try NetKitWorkloads.blast(mode: .gso, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
-                  nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, seconds: s, maxDatagrams: maxDatagrams) })
-    let gsoBatch = Row(name: "W2 blast 1472 B, GSO/GRO + sendmmsg (4 × 44 segments)", group: "W2",
-                       c: { Sample(cb_blast(Mode.gsoBatch.cValue, 1472, 44, s, maxDatagrams)) },
-                       netkit: { try NetKitWorkloads.blast(mode: .gsoBatch, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams) },
-                       nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, gsoPerFlush: Int(CB_GSO_PER_CALL),
-                                                     seconds: s, maxDatagrams: maxDatagrams) })
+    let gso = Row(
+        name: "W2 blast 1472 B, GSO/GRO (44 segments per send)", group: "W2",
+        c: { Sample(cb_blast(Mode.gso.cValue, 1472, 44, s, maxDatagrams)) },
+        netkit: {
+            try NetKitWorkloads.blast(mode: .gso, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams)
+        },
+        nio: { try NIOWorkloads.blast(size: 1472, batch: 44, gso: true, seconds: s, maxDatagrams: maxDatagrams) })
+    let gsoBatch = Row(
+        name: "W2 blast 1472 B, GSO/GRO + sendmmsg (4 × 44 segments)", group: "W2",
+        c: { Sample(cb_blast(Mode.gsoBatch.cValue, 1472, 44, s, maxDatagrams)) },
+        netkit: {
+            try NetKitWorkloads.blast(mode: .gsoBatch, size: 1472, batch: 44, seconds: s, maxDatagrams: maxDatagrams)
+        },
+        nio: {
+            try NIOWorkloads.blast(
+                size: 1472, batch: 44, gso: true, gsoPerFlush: Int(CB_GSO_PER_CALL),
+                seconds: s, maxDatagrams: maxDatagrams)
+        })
     for index in [0, 1] {
         var row = index == 0 ? gso : gsoBatch
-        if cb_gso_supported() == 0 { row.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO" }
-        else if !Offload.isSupported { row.skipped = "NetKit's GSO/GRO path is not available" }
+        if cb_gso_supported() == 0 {
+            row.skipped = "the running kernel lacks UDP_SEGMENT/UDP_GRO"
+        } else if !Offload.isSupported {
+            row.skipped = "NetKit's GSO/GRO path is not available"
+        }
         rows.append(row)
     }
     if let filter = options.filter { rows = rows.filter { $0.name.contains(filter) } }
@@ -147,7 +188,11 @@ func rows(_ options: Options) -> [Row] {
 func runBenchmarks(_ options: Options) throws {
     let started = now()
     var table = options.asyncOnly ? [] : rows(options)
-    if !options.asyncOnly { print("netkit-bench: \(table.count) workloads, \(options.repetitions) repetition(s) of \(options.seconds) s each, interleaved C / NetKit / NIO") }
+    if !options.asyncOnly {
+        print(
+            "netkit-bench: \(table.count) workloads, \(options.repetitions) repetition(s) of \(options.seconds) s each, interleaved C / NetKit / NIO"
+        )
+    }
     print("allocation counting: \(mc_is_active() != 0 ? "on (malloc hook)" : "off (no glibc)")")
     for repetition in 0..<(table.isEmpty ? 0 : options.repetitions) {
         for index in table.indices where table[index].skipped == nil {
@@ -164,7 +209,8 @@ func runBenchmarks(_ options: Options) throws {
 
     var text: [(String, Double, Double)] = []
     let iterations: UInt64 = options.quick ? 20_000 : 2_000_000
-    for kind in AddressText.kinds where !options.asyncOnly && (options.filter.map({ kind.contains($0) || "address".contains($0) }) ?? true) {
+    for kind in AddressText.kinds
+    where !options.asyncOnly && (options.filter.map({ kind.contains($0) || "address".contains($0) }) ?? true) {
         var netkit: [Double] = [], c: [Double] = []
         for _ in 0..<options.repetitions {
             let result = AddressText.run(kind, iterations: iterations)
@@ -192,22 +238,32 @@ func runProfile(_ options: Options) throws {
     let sample: Sample
     switch (options.profile, options.profileWorkload) {
     case ("c", "w1"): sample = Sample(cb_pingpong(Int32(CB_MODE_SENDTO), 64, 600, count, -1))
-    case ("netkit", "w1"): sample = try NetKitWorkloads.pingPong(mode: .sendTo, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
+    case ("netkit", "w1"):
+        sample = try NetKitWorkloads.pingPong(mode: .sendTo, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
     case ("c", "w2"): sample = Sample(cb_blast(Int32(CB_MODE_SENDTO), 64, 1, 600, count))
-    case ("netkit", "w2"): sample = try NetKitWorkloads.blast(mode: .sendTo, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
+    case ("netkit", "w2"):
+        sample = try NetKitWorkloads.blast(mode: .sendTo, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
     case ("c", "w1c"): sample = Sample(cb_pingpong(Int32(CB_MODE_CONNECTED), 64, 600, count, -1))
-    case ("netkit", "w1c"): sample = try NetKitWorkloads.pingPong(mode: .connected, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
+    case ("netkit", "w1c"):
+        sample = try NetKitWorkloads.pingPong(
+            mode: .connected, size: 64, seconds: 600, maxRoundTrips: count, pinCPU: nil)
     case ("c", "w2c"): sample = Sample(cb_blast(Int32(CB_MODE_CONNECTED), 64, 1, 600, count))
-    case ("netkit", "w2c"): sample = try NetKitWorkloads.blast(mode: .connected, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
+    case ("netkit", "w2c"):
+        sample = try NetKitWorkloads.blast(mode: .connected, size: 64, batch: 1, seconds: 600, maxDatagrams: count)
     case ("c", "w2m"): sample = Sample(cb_blast(Int32(CB_MODE_MMSG), 64, 32, 600, count))
-    case ("netkit", "w2m"): sample = try NetKitWorkloads.blast(mode: .mmsg, size: 64, batch: 32, seconds: 600, maxDatagrams: count)
+    case ("netkit", "w2m"):
+        sample = try NetKitWorkloads.blast(mode: .mmsg, size: 64, batch: 32, seconds: 600, maxDatagrams: count)
     case (let stack?, let workload) where workload == "a1" || workload == "a2":
         guard let stack = AsyncStack(rawValue: stack) else { throw BenchmarkFailure("--profile: no stack \(stack)") }
         let result = try stack.pingPong(tcp: workload == "a2", seconds: 600, maxRoundTrips: count)
         sample = Sample(seconds: result.seconds, datagrams: result.trips, bytes: result.trips * 64, sent: result.trips)
-    default: throw BenchmarkFailure("--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m (or an async stack with a1 or a2)")
+    default:
+        throw BenchmarkFailure(
+            "--profile takes c or netkit, --workload w1, w1c, w2, w2c or w2m (or an async stack with a1 or a2)")
     }
-    print("\(options.profile!) \(options.profileWorkload): \(sample.datagrams) datagrams (\(sample.sent) sent) in \(sample.seconds) s")
+    print(
+        "\(options.profile!) \(options.profileWorkload): \(sample.datagrams) datagrams (\(sample.sent) sent) in \(sample.seconds) s"
+    )
 }
 
 // The async section's helper processes.
@@ -218,7 +274,9 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "--load" {
 }
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--serve" {
     do {
-        guard let stack = AsyncStack(rawValue: CommandLine.arguments[2]) else { throw BenchmarkFailure("no stack \(CommandLine.arguments[2])") }
+        guard let stack = AsyncStack(rawValue: CommandLine.arguments[2]) else {
+            throw BenchmarkFailure("no stack \(CommandLine.arguments[2])")
+        }
         try stack.serve(tcp: CommandLine.arguments[3] == "tcp")
     } catch {
         print("error \(error)")

@@ -7,17 +7,18 @@ import ExampleSupport
 import NetKit
 import Synchronization
 
-let options = Options(help: """
-    usage: async-chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES] [--send-buffer BYTES]
+let options = Options(
+    help: """
+        usage: async-chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES] [--send-buffer BYTES]
 
-    The chat room of chat-server (same protocol: your name first, then lines;
-    try it with chat-client), written with tasks: a child task per client reads its
-    lines, a writer task per client sends what the room queues for it. Lines longer
-    than --max-line bytes (default 1024) are refused with a "!" reply; a client with
-    --max-queue lines (default 1000) waiting for it is dropped. --send-buffer sets
-    each connection's SO_SNDBUF.
-    Listens on 127.0.0.1:7010 unless told otherwise; --port 0 picks a free port.
-    """)
+        The chat room of chat-server (same protocol: your name first, then lines;
+        try it with chat-client), written with tasks: a child task per client reads its
+        lines, a writer task per client sends what the room queues for it. Lines longer
+        than --max-line bytes (default 1024) are refused with a "!" reply; a client with
+        --max-queue lines (default 1000) waiting for it is dropped. --send-buffer sets
+        each connection's SO_SNDBUF.
+        Listens on 127.0.0.1:7010 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("async-chat-server")
 
 let maximumLine = max(1, options.int("--max-line", default: 1024))
@@ -46,7 +47,10 @@ final class Room: Sendable {
             guard members[name] == nil else { return false }
             let others = members.keys.sorted()
             members[name] = outbox
-            outbox.queue.yield(Array("* welcome \(name); here: \(others.isEmpty ? "nobody else" : others.joined(separator: ", "))\n".utf8))
+            outbox.queue.yield(
+                Array(
+                    "* welcome \(name); here: \(others.isEmpty ? "nobody else" : others.joined(separator: ", "))\n".utf8
+                ))
             return true
         }
         if joined { broadcast("* \(name) joined", except: name) }
@@ -71,7 +75,7 @@ final class Room: Sendable {
             }.map { ($0.key, $0.value) }
         }
         for (name, outbox) in full {
-            outbox.writer.close()                       // ends its pending send and its reader
+            outbox.writer.close()  // ends its pending send and its reader
             leave(name, because: "dropped: not reading")
         }
     }
@@ -87,13 +91,13 @@ func chat(_ connection: consuming StreamConnection, in room: Room) async throws 
     var lines = BufferedReader(maximumLength: maximumLine)
 
     try await withThrowingDiscardingTaskGroup { group in
-        group.addTask {                                  // the writer: the room's lines -> this client
+        group.addTask {  // the writer: the room's lines -> this client
             for await line in queue { try await outbox.writer.sendAll(line) }
         }
-        defer { queueInput.finish() }                   // the writer sends what is queued, then ends
+        defer { queueInput.finish() }  // the writer sends what is queued, then ends
 
         var name: String? = nil
-        var skipTail = false                            // after a refused line, its tail is not a line
+        var skipTail = false  // after a refused line, its tail is not a line
         do {
             while true {
                 let bytes: [UInt8]?
@@ -104,7 +108,7 @@ func chat(_ connection: consuming StreamConnection, in room: Room) async throws 
                     skipTail = true
                     continue
                 }
-                guard let bytes else { break }               // end of stream: the client left
+                guard let bytes else { break }  // end of stream: the client left
                 if skipTail { skipTail = false; continue }
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let name {
@@ -124,7 +128,7 @@ func chat(_ connection: consuming StreamConnection, in room: Room) async throws 
                 }
             }
         } catch {
-            if let name { room.leave(name, because: "connection lost") }   // (a no-op when the room dropped it)
+            if let name { room.leave(name, because: "connection lost") }  // (a no-op when the room dropped it)
             throw error
         }
         if let name { room.leave(name, because: "quit") }
@@ -142,6 +146,6 @@ await runOrExit("async-chat-server") {
     print("async-chat-server: listening on tcp \(try listener.localAddress)")
     let room = Room()
     try await listener.serve { connection, _ in
-        try await chat(connection, in: room)          // an error ends this client only; the room has said so
+        try await chat(connection, in: room)  // an error ends this client only; the room has said so
     }
 }

@@ -4,14 +4,15 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: async-echo-server [--host ADDRESS] [--port PORT] [--max-connections N]
+let options = Options(
+    help: """
+        usage: async-echo-server [--host ADDRESS] [--port PORT] [--max-connections N]
 
-    Concurrent TCP echo server, one child task per connection (StreamListener.serve):
-    sends back every byte each client sends until it shuts down its side. At most N
-    connections (default 1024) are served at once; more wait in the listen backlog.
-    Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Concurrent TCP echo server, one child task per connection (StreamListener.serve):
+        sends back every byte each client sends until it shuts down its side. At most N
+        connections (default 1024) are served at once; more wait in the listen backlog.
+        Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("async-echo-server")
 
 await runOrExit("async-echo-server") {

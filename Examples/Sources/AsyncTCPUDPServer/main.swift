@@ -4,13 +4,14 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: async-tcp-udp-server [--host ADDRESS] [--port PORT]
+let options = Options(
+    help: """
+        usage: async-tcp-udp-server [--host ADDRESS] [--port PORT]
 
-    Echo over UDP and TCP on the same port, with async tasks: a task for the UDP
-    socket, a child task per TCP connection (compare poll-tcp-udp-server).
-    Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Echo over UDP and TCP on the same port, with async tasks: a task for the UDP
+        socket, a child task per TCP connection (compare poll-tcp-udp-server).
+        Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("async-tcp-udp-server")
 
 /// Echoes every datagram back to its sender, forever.
@@ -25,7 +26,7 @@ func echoDatagrams(_ udp: SharedDatagramSocket) async throws {
 
 await runOrExit("async-tcp-udp-server") {
     let udp = SharedDatagramSocket(try DatagramSocket(bindingTo: options.address(defaultPort: 7007)))
-    let address = try udp.socket.localAddress                  // the port, even when 0 picked it
+    let address = try udp.socket.localAddress  // the port, even when 0 picked it
     let listener = try StreamListener(bindingTo: address)
     print("async-tcp-udp-server: listening on udp and tcp \(address)")
     try await withThrowingDiscardingTaskGroup { group in

@@ -6,14 +6,15 @@ import NetKit
 @preconcurrency import Glibc
 #endif
 
-let options = Options(help: """
-    usage: chat-client --name NAME [--host NAME] [--port PORT]
+let options = Options(
+    help: """
+        usage: chat-client --name NAME [--host NAME] [--port PORT]
 
-    Joins the chat-server at HOST:PORT (default localhost:7010) as NAME, sends each
-    line typed on standard input, and prints the room's lines ("NAME: text",
-    "* joined/left" notices, "!" replies from the server). End of input (Ctrl-D)
-    leaves the room.
-    """)
+        Joins the chat-server at HOST:PORT (default localhost:7010) as NAME, sends each
+        line typed on standard input, and prints the room's lines ("NAME: text",
+        "* joined/left" notices, "!" replies from the server). End of input (Ctrl-D)
+        leaves the room.
+        """)
 Termination.exitOnSignal("chat-client")
 
 runOrExit("chat-client") {
@@ -24,10 +25,10 @@ runOrExit("chat-client") {
     let shared = SharedConnection(try StreamConnection(connectingTo: server, timeout: .seconds(5)))
     try shared.connection.sendAll(Array((name + "\n").utf8))
 
-    startThread {                                    // standard input -> room
+    startThread {  // standard input -> room
         do {
             while let line = readLine() { try shared.connection.sendAll(Array((line + "\n").utf8)) }
-            try shared.connection.shutdown(.write)   // we leave; the server closes, the loop below ends
+            try shared.connection.shutdown(.write)  // we leave; the server closes, the loop below ends
         } catch {
             printError("chat-client: \(error)")
             exit(1)

@@ -6,17 +6,18 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES] [--send-buffer BYTES]
+let options = Options(
+    help: """
+        usage: chat-server [--host ADDRESS] [--port PORT] [--max-line BYTES] [--max-queue LINES] [--send-buffer BYTES]
 
-    A chat room over TCP (try it with chat-client, or nc). Send your name as the
-    first line, then chat; each line is sent to everyone else. Lines longer than
-    --max-line bytes (default 1024) are refused with a "!" reply. A client that
-    does not read while --max-queue lines (default 1000) wait for it is dropped;
-    --send-buffer sets each connection's kernel send buffer (SO_SNDBUF), which
-    otherwise grows to megabytes before the queue starts to fill.
-    Listens on 127.0.0.1:7010 unless told otherwise; --port 0 picks a free port.
-    """)
+        A chat room over TCP (try it with chat-client, or nc). Send your name as the
+        first line, then chat; each line is sent to everyone else. Lines longer than
+        --max-line bytes (default 1024) are refused with a "!" reply. A client that
+        does not read while --max-queue lines (default 1000) wait for it is dropped;
+        --send-buffer sets each connection's kernel send buffer (SO_SNDBUF), which
+        otherwise grows to megabytes before the queue starts to fill.
+        Listens on 127.0.0.1:7010 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("chat-server")
 
 let maximumLine = max(1, options.int("--max-line", default: 1024))
@@ -56,7 +57,7 @@ final class Room {
     func flush(_ chatter: Chatter) throws {
         while let first = chatter.queue.first {
             let sent = try first[chatter.sentOfFirst...].withUnsafeBytes { try chatter.connection.trySend($0) }
-            guard let sent else { return }                         // the socket is full: later
+            guard let sent else { return }  // the socket is full: later
             chatter.sentOfFirst += sent
             if chatter.sentOfFirst == first.count { chatter.queue.removeFirst(); chatter.sentOfFirst = 0 }
         }
@@ -79,7 +80,10 @@ final class Room {
             } else {
                 chatter.name = wanted
                 let others = chatters.values.compactMap(\.name).filter { $0 != wanted }.sorted()
-                chatter.queue.append(Array("* welcome \(wanted); here: \(others.isEmpty ? "nobody else" : others.joined(separator: ", "))\n".utf8))
+                chatter.queue.append(
+                    Array(
+                        "* welcome \(wanted); here: \(others.isEmpty ? "nobody else" : others.joined(separator: ", "))\n"
+                            .utf8))
                 broadcast("* \(wanted) joined", except: descriptor)
             }
             return
@@ -130,7 +134,8 @@ runOrExit("chat-server") {
     while true {
         var items = [PollItem(listener, interest: .readable)]
         for (descriptor, chatter) in room.chatters {
-            items.append(PollItem(descriptor: descriptor, interest: chatter.queue.isEmpty ? .readable : [.readable, .writable]))
+            items.append(
+                PollItem(descriptor: descriptor, interest: chatter.queue.isEmpty ? .readable : [.readable, .writable]))
         }
         try poll(&items, timeout: nil)
 
@@ -143,18 +148,18 @@ runOrExit("chat-server") {
             }
         }
         for item in items.dropFirst() where !item.ready.isEmpty {
-            guard let chatter = room.chatters[item.descriptor] else { continue }   // dropped meanwhile
+            guard let chatter = room.chatters[item.descriptor] else { continue }  // dropped meanwhile
             do {
                 if !item.ready.intersection([.readable, .hangup, .error]).isEmpty {
                     let count = try buffer.withUnsafeMutableBytes { try chatter.connection.tryReceive(into: $0) }
                     if count == 0 { room.leave(item.descriptor, because: "quit"); continue }
-                    if let count  { room.received(buffer[..<count], from: item.descriptor, chatter) }
+                    if let count { room.received(buffer[..<count], from: item.descriptor, chatter) }
                 }
             } catch {
                 room.leave(item.descriptor, because: "connection lost")
             }
         }
-        for (descriptor, chatter) in room.chatters where !chatter.queue.isEmpty {   // send what each one can take now
+        for (descriptor, chatter) in room.chatters where !chatter.queue.isEmpty {  // send what each one can take now
             do { try room.flush(chatter) } catch { room.leave(descriptor, because: "connection lost") }
         }
     }

@@ -25,7 +25,7 @@ public struct Options: Sendable {
     /// listed in `flags`. `--help`/`-h` prints `help` and exits 0; a malformed line
     /// prints the error and the help to standard error and exits 2.
     public init(help: String, flags knownFlags: Set<String> = []) {
-        setvbuf(stdout, nil, _IOLBF, 0)   // one line at a time, also into a pipe
+        setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into a pipe
         var rest = CommandLine.arguments.dropFirst()
         while let argument = rest.popFirst() {
             if argument == "--help" || argument == "-h" {
@@ -67,7 +67,9 @@ public struct Options: Sendable {
     /// The value of `--port` (or `name`) as a port number, or `fallback`.
     public func port(_ name: String = "--port", default fallback: UInt16) -> UInt16 {
         let value = int(name, default: Int(fallback))
-        guard let port = UInt16(exactly: value) else { Options.usageError("\(name) must be 0...65535, not \(value)", help: help) }
+        guard let port = UInt16(exactly: value) else {
+            Options.usageError("\(name) must be 0...65535, not \(value)", help: help)
+        }
         return port
     }
 

@@ -21,11 +21,13 @@ public func startThread(_ body: @escaping @Sendable () -> Void) {
     #else
     var thread: pthread_t? = nil
     #endif
-    let result = pthread_create(&thread, &attributes, { context in
-        let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-        body.run()
-        return nil
-    }, context)
+    let result = pthread_create(
+        &thread, &attributes,
+        { context in
+            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+            body.run()
+            return nil
+        }, context)
     if result != 0 {
         Unmanaged<Body>.fromOpaque(context).release()
         printError("pthread_create failed (\(result)); running on the calling thread")

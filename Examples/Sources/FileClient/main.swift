@@ -5,14 +5,15 @@ import NetKit
 @preconcurrency import Glibc
 #endif
 
-let options = Options(help: """
-    usage: file-client NAME [--output PATH] [--host NAME] [--port PORT]
+let options = Options(
+    help: """
+        usage: file-client NAME [--output PATH] [--host NAME] [--port PORT]
 
-    Asks the file-server at HOST:PORT (default localhost:7020) for NAME and saves it
-    as PATH (default: NAME's last component, in the current folder; "-" writes to
-    standard output). Prints the server's reason and exits 1 when it refuses, and
-    removes a partial file when the connection ends early.
-    """)
+        Asks the file-server at HOST:PORT (default localhost:7020) for NAME and saves it
+        as PATH (default: NAME's last component, in the current folder; "-" writes to
+        standard output). Prints the server's reason and exits 1 when it refuses, and
+        removes a partial file when the connection ends early.
+        """)
 Termination.exitOnSignal("file-client")
 
 guard let name = options.arguments.first else { Options.usageError("which file?", help: "see file-client --help") }
@@ -30,15 +31,16 @@ func writeAll(_ fd: CInt, _ bytes: ArraySlice<UInt8>) throws {
 }
 
 runOrExit("file-client") {
-    let server = try SocketAddress.addresses(host: options.string("--host", default: "localhost"),
-                                             port: options.port(default: 7020))[0]
+    let server = try SocketAddress.addresses(
+        host: options.string("--host", default: "localhost"),
+        port: options.port(default: 7020))[0]
     let connection = try StreamConnection(connectingTo: server, timeout: .seconds(5))
     try connection.sendAll(Array("GET \(name)\n".utf8))
 
     var buffer = [UInt8](repeating: 0, count: 65_536)
     var header: [UInt8] = []
     var body = ArraySlice<UInt8>()
-    while true {                                                  // the reply line, then the bytes
+    while true {  // the reply line, then the bytes
         let count = try connection.receive(into: &buffer)
         guard count > 0 else { throw ExampleError("the server closed the connection without a reply") }
         header += buffer[..<count]

@@ -13,18 +13,19 @@ import NetKit
 @preconcurrency import Glibc
 #endif
 
-let options = Options(help: """
-    usage: file-server [--root FOLDER] [--host ADDRESS] [--port PORT] [--async]
+let options = Options(
+    help: """
+        usage: file-server [--root FOLDER] [--host ADDRESS] [--port PORT] [--async]
 
-    Serves the regular files below FOLDER (default: the current folder) by name:
-    a client sends "GET name" and a newline, and gets "OK size", a newline and
-    the file, or "ERR reason" and a newline. Names are relative ("notes/a.txt");
-    "..", absolute paths and symbolic links are refused. Try it with file-client,
-    or: printf 'GET a.txt\\n' | nc 127.0.0.1 7020
-    One thread per connection; with --async, one task per connection instead
-    (StreamListener.serve and the async sendFile).
-    Listens on 127.0.0.1:7020 unless told otherwise; --port 0 picks a free port.
-    """, flags: ["--async"])
+        Serves the regular files below FOLDER (default: the current folder) by name:
+        a client sends "GET name" and a newline, and gets "OK size", a newline and
+        the file, or "ERR reason" and a newline. Names are relative ("notes/a.txt");
+        "..", absolute paths and symbolic links are refused. Try it with file-client,
+        or: printf 'GET a.txt\\n' | nc 127.0.0.1 7020
+        One thread per connection; with --async, one task per connection instead
+        (StreamListener.serve and the async sendFile).
+        Listens on 127.0.0.1:7020 unless told otherwise; --port 0 picks a free port.
+        """, flags: ["--async"])
 Termination.exitOnSignal("file-server")
 
 let root = options.string("--root", default: ".")
@@ -49,7 +50,9 @@ guard folder >= 0 else {
         let next = openat(directory, String(part), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (isLast ? 0 : O_DIRECTORY))
         let failure = errno
         var info = stat()
-        let isLink = next < 0 && fstatat(directory, String(part), &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFLNK
+        let isLink =
+            next < 0 && fstatat(directory, String(part), &info, AT_SYMLINK_NOFOLLOW) == 0
+            && info.st_mode & S_IFMT == S_IFLNK
         close(directory)
         guard next >= 0 else {
             switch failure {
@@ -91,8 +94,8 @@ guard folder >= 0 else {
 }
 
 @Sendable func serve(_ connection: borrowing StreamConnection) throws {
-    try connection.setOption(.receiveTimeout, .seconds(10))   // a silent client does not keep a thread forever,
-    try connection.setOption(.sendTimeout, .seconds(30))      // nor one that stops reading (per chunk sent)
+    try connection.setOption(.receiveTimeout, .seconds(10))  // a silent client does not keep a thread forever,
+    try connection.setOption(.sendTimeout, .seconds(30))  // nor one that stops reading (per chunk sent)
     var request: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while !request.contains(UInt8(ascii: "\n")) {
@@ -105,7 +108,7 @@ guard folder >= 0 else {
     try connection.sendAll(Array(reply.utf8))
     if let file {
         defer { close(file) }
-        try connection.sendFile(file)                         // sendfile(2): no copy through this process
+        try connection.sendFile(file)  // sendfile(2): no copy through this process
     }
 }
 
@@ -125,7 +128,9 @@ func acceptForever(_ listener: borrowing StreamListener) throws {
 await runOrExit("file-server") {
     let listener = try StreamListener(bindingTo: options.address(defaultPort: 7020))
     var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let shown = realpath(root, &path) != nil ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : root
+    let shown =
+        realpath(root, &path) != nil
+        ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : root
     let mode = options.isSet("--async") ? " (async)" : ""
     print("file-server: serving \(shown)\(mode), listening on tcp \(try listener.localAddress)")
 
@@ -145,7 +150,7 @@ await runOrExit("file-server") {
             try await connection.sendAll(Array(reply.utf8))
             if let file {
                 defer { close(file) }
-                try await connection.sendFile(file)           // sendfile(2), waiting on the loop when the socket is full
+                try await connection.sendFile(file)  // sendfile(2), waiting on the loop when the socket is full
             }
         }
     } else {

@@ -6,14 +6,15 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: poll-tcp-udp-server [--host ADDRESS] [--port PORT]
+let options = Options(
+    help: """
+        usage: poll-tcp-udp-server [--host ADDRESS] [--port PORT]
 
-    Echo over UDP and TCP on the same port, from one thread with one poll loop
-    (the course's select pattern). UDP datagrams are sent back to their sender;
-    TCP bytes are sent back on their connection.
-    Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Echo over UDP and TCP on the same port, from one thread with one poll loop
+        (the course's select pattern). UDP datagrams are sent back to their sender;
+        TCP bytes are sent back on their connection.
+        Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("poll-tcp-udp-server")
 
 /// A TCP client and the echo bytes it has not taken yet.
@@ -25,7 +26,7 @@ final class Client {
 
 runOrExit("poll-tcp-udp-server") {
     let udp = try DatagramSocket(bindingTo: options.address(defaultPort: 7007))
-    let address = try udp.localAddress                       // the port, even when 0 picked it
+    let address = try udp.localAddress  // the port, even when 0 picked it
     let listener = try StreamListener(bindingTo: address)
     try udp.setNonBlocking()
     try listener.setNonBlocking()
@@ -42,13 +43,13 @@ runOrExit("poll-tcp-udp-server") {
         }
         try poll(&items, timeout: nil)
 
-        if !items[0].ready.isEmpty {                          // UDP: echo every waiting datagram
+        if !items[0].ready.isEmpty {  // UDP: echo every waiting datagram
             while let datagram = try buffer.withUnsafeMutableBytes({ try udp.tryReceive(into: $0) }) {
                 guard let sender = datagram.sender else { continue }
-                _ = try? udp.send(buffer[..<datagram.count], to: sender)   // a full buffer drops it, as UDP may
+                _ = try? udp.send(buffer[..<datagram.count], to: sender)  // a full buffer drops it, as UDP may
             }
         }
-        if !items[1].ready.isEmpty {                          // TCP: take every waiting connection
+        if !items[1].ready.isEmpty {  // TCP: take every waiting connection
             while let accepted = try listener.tryAccept() {
                 let client = Client(accepted.connection)
                 try client.connection.setNonBlocking()
@@ -58,16 +59,16 @@ runOrExit("poll-tcp-udp-server") {
         for item in items.dropFirst(2) where !item.ready.isEmpty {
             guard let client = clients[item.descriptor] else { continue }
             do {
-                if client.pending.isEmpty {                   // readable: read a chunk to echo
+                if client.pending.isEmpty {  // readable: read a chunk to echo
                     let count = try buffer.withUnsafeMutableBytes { try client.connection.tryReceive(into: $0) }
                     guard let count else { continue }
-                    if count == 0 { clients[item.descriptor] = nil; continue }   // end of stream: close
+                    if count == 0 { clients[item.descriptor] = nil; continue }  // end of stream: close
                     client.pending = Array(buffer[..<count])
                 }
                 let sent = try client.pending.withUnsafeBytes { try client.connection.trySend($0) }
                 client.pending.removeFirst(sent ?? 0)
             } catch {
-                clients[item.descriptor] = nil                 // reset or broken pipe: drop just this client
+                clients[item.descriptor] = nil  // reset or broken pipe: drop just this client
             }
         }
     }

@@ -7,13 +7,14 @@ import NetKit
 @preconcurrency import Glibc
 #endif
 
-let options = Options(help: """
-    usage: tcp-echo-client [--host NAME] [--port PORT] [MESSAGE ...]
+let options = Options(
+    help: """
+        usage: tcp-echo-client [--host NAME] [--port PORT] [MESSAGE ...]
 
-    Connects to a TCP echo server (default localhost:7007), sends MESSAGE (words
-    joined by spaces, plus a newline) or all of standard input, shuts down its
-    sending side, and copies everything the server sends back to standard output.
-    """)
+        Connects to a TCP echo server (default localhost:7007), sends MESSAGE (words
+        joined by spaces, plus a newline) or all of standard input, shuts down its
+        sending side, and copies everything the server sends back to standard output.
+        """)
 Termination.exitOnSignal("tcp-echo-client")
 
 runOrExit("tcp-echo-client") {
@@ -22,7 +23,7 @@ runOrExit("tcp-echo-client") {
     let shared = SharedConnection(try StreamConnection(connectingTo: server, timeout: .seconds(5)))
 
     let done = Completion()
-    startThread {                       // the reader: server -> standard output
+    startThread {  // the reader: server -> standard output
         var buffer = [UInt8](repeating: 0, count: 65_536)
         do {
             while case let count = try shared.connection.receive(into: &buffer), count > 0 {
@@ -35,7 +36,7 @@ runOrExit("tcp-echo-client") {
         done.signal()
     }
 
-    if options.arguments.isEmpty {       // the writer: standard input -> server
+    if options.arguments.isEmpty {  // the writer: standard input -> server
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while case let count = read(STDIN_FILENO, &chunk, chunk.count), count > 0 {
             try shared.connection.sendAll(chunk[..<count])
@@ -43,6 +44,6 @@ runOrExit("tcp-echo-client") {
     } else {
         try shared.connection.sendAll(Array((options.arguments.joined(separator: " ") + "\n").utf8))
     }
-    try shared.connection.shutdown(.write)   // the server sees end of stream, echoes the rest, closes
+    try shared.connection.shutdown(.write)  // the server sees end of stream, echoes the rest, closes
     done.wait()
 }

@@ -3,18 +3,19 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: tcp-echo-server [--host ADDRESS] [--port PORT]
+let options = Options(
+    help: """
+        usage: tcp-echo-server [--host ADDRESS] [--port PORT]
 
-    Iterative TCP echo server: accepts one connection, sends back every byte it
-    receives until the client shuts down its side, closes, accepts the next.
-    Other clients wait in the listen backlog meanwhile (see thread-echo-server).
-    Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Iterative TCP echo server: accepts one connection, sends back every byte it
+        receives until the client shuts down its side, closes, accepts the next.
+        Other clients wait in the listen backlog meanwhile (see thread-echo-server).
+        Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("tcp-echo-server")
 
 runOrExit("tcp-echo-server") {
-    let listener = try StreamListener(bindingTo: options.address(defaultPort: 7007))   // socket, bind, listen
+    let listener = try StreamListener(bindingTo: options.address(defaultPort: 7007))  // socket, bind, listen
     print("tcp-echo-server: listening on tcp \(try listener.localAddress)")
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
@@ -26,7 +27,7 @@ runOrExit("tcp-echo-server") {
                 try connection.sendAll(buffer[..<count])
             }
         } catch {
-            printError("tcp-echo-server: \(peer): \(error)")   // one bad client does not stop the server
+            printError("tcp-echo-server: \(peer): \(error)")  // one bad client does not stop the server
         }
     }
 }

@@ -4,13 +4,14 @@
 import ExampleSupport
 import NetKit
 
-let options = Options(help: """
-    usage: thread-echo-server [--host ADDRESS] [--port PORT]
+let options = Options(
+    help: """
+        usage: thread-echo-server [--host ADDRESS] [--port PORT]
 
-    Concurrent TCP echo server, one thread per connection (master/slave): the
-    master accepts, each slave echoes its client's bytes back until end of stream.
-    Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Concurrent TCP echo server, one thread per connection (master/slave): the
+        master accepts, each slave echoes its client's bytes back until end of stream.
+        Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("thread-echo-server")
 
 /// A slave: echoes one client, then closes the connection (when `client` goes away).
@@ -31,7 +32,7 @@ runOrExit("thread-echo-server") {
     while true {
         let accepted = try master.accept()
         let peer = accepted.peer
-        let client = SharedConnection(accepted.connection)   // a ~Copyable socket moves into a box...
-        startThread { echo(client, peer: peer) }             // ...which the slave thread holds
+        let client = SharedConnection(accepted.connection)  // a ~Copyable socket moves into a box...
+        startThread { echo(client, peer: peer) }  // ...which the slave thread holds
     }
 }

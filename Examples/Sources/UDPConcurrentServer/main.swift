@@ -7,15 +7,16 @@ import ExampleSupport
 import NetKit
 import Synchronization
 
-let options = Options(help: """
-    usage: udp-concurrent-server [--host ADDRESS] [--port PORT] [--max-tasks N]
+let options = Options(
+    help: """
+        usage: udp-concurrent-server [--host ADDRESS] [--port PORT] [--max-tasks N]
 
-    Concurrent UDP echo server: one child task per datagram answers it, to the
-    address it came from. A datagram "sleep MS text" is answered with "text" after
-    MS milliseconds (at most 10000), while other requests are answered meanwhile.
-    At most N requests (default 1000) are worked on at once; more are dropped, as
-    UDP may. Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
-    """)
+        Concurrent UDP echo server: one child task per datagram answers it, to the
+        address it came from. A datagram "sleep MS text" is answered with "text" after
+        MS milliseconds (at most 10000), while other requests are answered meanwhile.
+        At most N requests (default 1000) are worked on at once; more are dropped, as
+        UDP may. Listens on 127.0.0.1:7007 unless told otherwise; --port 0 picks a free port.
+        """)
 Termination.exitOnSignal("udp-concurrent-server")
 
 let maximumTasks = max(1, options.int("--max-tasks", default: 1000))
@@ -37,16 +38,17 @@ await runOrExit("udp-concurrent-server") {
     try await withThrowingDiscardingTaskGroup { slaves in
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let datagram = try await server.socket.receive(into: &buffer)          // the master: recvfrom
+            let datagram = try await server.socket.receive(into: &buffer)  // the master: recvfrom
             guard let client = datagram.sender,
-                  inFlight.add(1, ordering: .relaxed).newValue <= maximumTasks else {
+                inFlight.add(1, ordering: .relaxed).newValue <= maximumTasks
+            else {
                 inFlight.subtract(1, ordering: .relaxed)
                 continue
             }
             let request = Array(buffer[..<datagram.count])
-            slaves.addTask {                                                      // a slave per request
+            slaves.addTask {  // a slave per request
                 defer { inFlight.subtract(1, ordering: .relaxed) }
-                _ = try? await server.socket.send(try await reply(to: request), to: client)   // sendto the requester
+                _ = try? await server.socket.send(try await reply(to: request), to: client)  // sendto the requester
             }
         }
     }

@@ -8,14 +8,15 @@ import NetKit
 @preconcurrency import Glibc
 #endif
 
-let options = Options(help: """
-    usage: unix-stream-server [--path PATH]
+let options = Options(
+    help: """
+        usage: unix-stream-server [--path PATH]
 
-    Echo server on a Unix-domain stream socket (default /tmp/netkit-echo.sock), one
-    thread per connection. A stale socket file from a server that died is removed;
-    a live server on PATH, or a PATH that is not a socket, is an error. The file is
-    removed again on SIGINT and SIGTERM.
-    """)
+        Echo server on a Unix-domain stream socket (default /tmp/netkit-echo.sock), one
+        thread per connection. A stale socket file from a server that died is removed;
+        a live server on PATH, or a PATH that is not a socket, is an error. The file is
+        removed again on SIGINT and SIGTERM.
+        """)
 let path = options.string("--path", default: "/tmp/netkit-echo.sock")
 
 /// Connects to `address` and hangs up; throws `.connectionRefused` when nobody listens.
@@ -29,7 +30,7 @@ func someoneListens(on address: SocketAddress) throws -> Bool {
     do {
         try probe(address)
         return true
-    } catch where error.errno == .connectionRefused {
+    } catch  where error.errno == .connectionRefused {
         return false
     }
 }
@@ -38,10 +39,12 @@ func someoneListens(on address: SocketAddress) throws -> Bool {
 func listen(on path: String) throws -> StreamListener {
     let address = SocketAddress.unix(try UnixSocketPath(path))
     var info = stat()
-    if lstat(path, &info) == 0 {                           // something is there already
-        guard info.st_mode & S_IFMT == S_IFSOCK else { throw ExampleError("\(path) exists and is not a socket; not touching it") }
+    if lstat(path, &info) == 0 {  // something is there already
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw ExampleError("\(path) exists and is not a socket; not touching it")
+        }
         guard try !someoneListens(on: address) else { throw ExampleError("another server is listening on \(path)") }
-        unlink(path)                                       // stale: its server is gone
+        unlink(path)  // stale: its server is gone
         print("unix-stream-server: removed stale socket file \(path)")
     }
     return try StreamListener(bindingTo: address)

@@ -38,7 +38,8 @@ final class DiaryClient {
         self.configuration = configuration
         if let problem = DiaryLimits.problem(withName: configuration.name) { throw .usage("bad --name: \(problem)") }
         do {
-            candidates = try SocketAddress.addresses(host: configuration.host, port: configuration.port, type: .datagram)
+            candidates = try SocketAddress.addresses(
+                host: configuration.host, port: configuration.port, type: .datagram)
             socket = try Self.connectedSocket(to: candidates[0])
         } catch {
             if error.resolverError != nil {
@@ -95,7 +96,9 @@ final class DiaryClient {
                 }
             }
             if !answeredSomething, refusedHere > 0 { refusedAttempts += 1 }
-            if attempt + 1 < attempts, clock.now < slotEnd { Thread.sleep(forTimeInterval: Self.seconds(slotEnd - clock.now)) }
+            if attempt + 1 < attempts, clock.now < slotEnd {
+                Thread.sleep(forTimeInterval: Self.seconds(slotEnd - clock.now))
+            }
             wait = min(wait * 2, max(configuration.timeout, .seconds(2)))
         }
         if refusedAttempts == attempts {
@@ -119,7 +122,9 @@ final class DiaryClient {
     }
 
     /// Waits until `deadline` for the response with `id`, skipping stale and unreadable datagrams.
-    private func awaitResponse(id: UInt64, until deadline: ContinuousClock.Instant) throws(SocketError) -> ResponseFrame.Response? {
+    private func awaitResponse(id: UInt64, until deadline: ContinuousClock.Instant) throws(SocketError) -> ResponseFrame
+        .Response?
+    {
         let clock = ContinuousClock()
         while true {
             let left = deadline - clock.now
@@ -132,7 +137,9 @@ final class DiaryClient {
                 if error.isTimeout { return nil }
                 throw error
             }
-            guard let frame = try? WireFormat.decodeResponse(buffer[..<received.count]), frame.id == id else { continue }
+            guard let frame = try? WireFormat.decodeResponse(buffer[..<received.count]), frame.id == id else {
+                continue
+            }
             return frame.response
         }
     }
@@ -204,7 +211,8 @@ final class DiaryClient {
                 if let entry = try take(chunk) { entries.append(entry) }
             }
             if entries.count - known > Self.maximumSyncEntries || bytes > Self.maximumSyncBytes {
-                throw .badReply("a sync of more than \(Self.maximumSyncEntries) entries or \(Self.maximumSyncBytes) bytes")
+                throw .badReply(
+                    "a sync of more than \(Self.maximumSyncEntries) entries or \(Self.maximumSyncBytes) bytes")
             }
             // A real server sends an empty page only to jump over a gap; then the next one has entries.
             emptyPages = page.chunks.isEmpty ? emptyPages + 1 : 0
@@ -224,7 +232,8 @@ final class DiaryClient {
     private func take(_ chunk: EntryChunk) throws(DiaryError) -> DiaryEntry? {
         var whole = chunk
         if chunk.offset > 0 {
-            guard var started = partial, started.sequence == chunk.sequence, started.bytes.count == Int(chunk.offset) else {
+            guard var started = partial, started.sequence == chunk.sequence, started.bytes.count == Int(chunk.offset)
+            else {
                 throw .badReply("a text chunk for entry \(chunk.sequence) out of order")
             }
             started.bytes += chunk.bytes
@@ -238,6 +247,7 @@ final class DiaryClient {
         guard let text = String(validating: whole.bytes, as: UTF8.self) else {
             throw .badReply("entry \(whole.sequence) is not valid UTF-8")
         }
-        return DiaryEntry(sequence: whole.sequence, time: whole.time, address: whole.address, name: whole.name, text: text)
+        return DiaryEntry(
+            sequence: whole.sequence, time: whole.time, address: whole.address, name: whole.name, text: text)
     }
 }

@@ -12,7 +12,8 @@ enum WireError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notFramed: "not a diary frame (no FF 44 magic)"
         case .truncated(let needed, let available): "truncated frame (needed \(needed) more bytes, \(available) left)"
-        case .unsupportedVersion(let version): "unsupported protocol version \(version) (this server speaks \(WireFormat.version))"
+        case .unsupportedVersion(let version):
+            "unsupported protocol version \(version) (this server speaks \(WireFormat.version))"
         case .unknownType(let type): "unknown frame type 0x\(String(type, radix: 16))"
         case .invalidUTF8(let field): "the \(field) is not valid UTF-8"
         case .trailingBytes(let count): "\(count) unexpected bytes after the frame"

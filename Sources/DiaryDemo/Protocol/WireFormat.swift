@@ -142,7 +142,8 @@ extension WireFormat {
         return RequestFrame(id: header.id, request: request)
     }
 
-    static func decodeResponse<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) throws(WireError) -> ResponseFrame {
+    static func decodeResponse<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) throws(WireError) -> ResponseFrame
+    {
         var reader = NetworkByteReader(bytes)
         let header = try readHeader(&reader)
         guard header.version == version else { throw .unsupportedVersion(header.version) }
@@ -178,11 +179,15 @@ extension WireFormat {
                 guard Int(offset) + bytes.count <= Int(textLength) else {
                     throw .invalid("a text chunk runs past its entry's text")
                 }
-                chunks.append(EntryChunk(sequence: sequence, time: Int64(bitPattern: time), address: address,
-                                         name: name, textLength: textLength, offset: offset, bytes: bytes))
+                chunks.append(
+                    EntryChunk(
+                        sequence: sequence, time: Int64(bitPattern: time), address: address,
+                        name: name, textLength: textLength, offset: offset, bytes: bytes))
             }
-            response = .page(SyncPage(lastSequence: lastSequence, clientAddress: clientAddress,
-                                      isComplete: flags & 1 != 0, next: next, chunks: chunks))
+            response = .page(
+                SyncPage(
+                    lastSequence: lastSequence, clientAddress: clientAddress,
+                    isComplete: flags & 1 != 0, next: next, chunks: chunks))
         default:
             throw .unknownType(header.type)
         }
@@ -211,7 +216,9 @@ extension WireFormat {
         }
     }
 
-    private static func readBytes<Bytes>(_ reader: inout NetworkByteReader<Bytes>, count: Int) throws(WireError) -> [UInt8] {
+    private static func readBytes<Bytes>(_ reader: inout NetworkByteReader<Bytes>, count: Int) throws(WireError)
+        -> [UInt8]
+    {
         do {
             return Array(try reader.readBytes(count: count))
         } catch {

@@ -59,4 +59,3 @@ struct AddressValidator {
         return SipHash.hash(message, key: key)
     }
 }
-

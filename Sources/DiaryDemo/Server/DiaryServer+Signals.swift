@@ -14,7 +14,7 @@ extension DiaryServer {
         signal(SIGXFSZ, SIG_IGN)
         let waker = waker
         return [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)   // The source, not the default action, handles it.
+            signal(number, SIG_IGN)  // The source, not the default action, handles it.
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { waker.wake() }
             source.resume()

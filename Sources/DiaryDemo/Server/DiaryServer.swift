@@ -88,15 +88,20 @@ final class DiaryServer {
         if configuration.file == Arguments.defaultDiaryFile {
             // The default lives in a per-user directory that may not exist yet (private to the user).
             let directory = URL(fileURLWithPath: configuration.file).deletingLastPathComponent().path
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
+            try? FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         }
         let store = try DiaryStore(path: configuration.file, maximumBytes: configuration.maximumBytes)
         for warning in store.warnings { Console.error("warning: " + warning) }
         service = DiaryService(store: store, appendBytesPerSecond: configuration.appendBytesPerSecond)
         do {
-            guard let resolved = try SocketAddress.addresses(host: configuration.host, port: configuration.port,
-                                                             type: .datagram).first else {
+            guard
+                let resolved = try SocketAddress.addresses(
+                    host: configuration.host, port: configuration.port,
+                    type: .datagram
+                ).first
+            else {
                 throw DiaryError.usage("cannot resolve \(configuration.host)")
             }
             var attempt = 0
@@ -198,15 +203,22 @@ final class DiaryServer {
             }
             finishRound()
             let writers = order.reduce(0) { count, id in count + (connections[id]?.hasOutput == true ? 1 : 0) }
-            let share = min(Self.maximumSendPerTurn, max(Self.minimumSendPerTurn, Self.sendBudgetPerRound / max(writers, 1)))
+            let share = min(
+                Self.maximumSendPerTurn, max(Self.minimumSendPerTurn, Self.sendBudgetPerRound / max(writers, 1)))
             for id in order {
                 guard let client = connections[id] else { continue }
-                if client.hasOutput { write(client, id: id, budget: share) } else if client.peerClosed, !client.hasPendingLines { close(id) }
+                if client.hasOutput {
+                    write(client, id: id, budget: share)
+                } else if client.peerClosed, !client.hasPendingLines {
+                    close(id)
+                }
             }
             closeExpired()
         }
         finishRound()
-        for (id, client) in connections where client.hasOutput { write(client, id: id, budget: Self.maximumSendPerTurn) }
+        for (id, client) in connections where client.hasOutput {
+            write(client, id: id, budget: Self.maximumSendPerTurn)
+        }
         for id in Array(connections.keys) { close(id) }
     }
 
@@ -254,7 +266,7 @@ final class DiaryServer {
                 count = try udp.tryReceive(into: &datagrams)
             } catch {
                 taken += 1
-                continue   // A pending ICMP error or similar: not fatal for a server.
+                continue  // A pending ICMP error or similar: not fatal for a server.
             }
             guard let count, count > 0 else { return }
             taken += count
@@ -272,10 +284,12 @@ final class DiaryServer {
             do {
                 accepted = try listener.tryAccept()
             } catch {
-                if let errno = error.errno, [Errno.tooManyOpenFiles, Errno(rawValue: ENFILE), .noBufferSpace, .noMemory].contains(errno) {
+                if let errno = error.errno,
+                    [Errno.tooManyOpenFiles, Errno(rawValue: ENFILE), .noBufferSpace, .noMemory].contains(errno)
+                {
                     shedOneConnection()
                 }
-                return   // ECONNABORTED and the like: try again next round.
+                return  // ECONNABORTED and the like: try again next round.
             }
             guard let accepted else { return }
             let peer = accepted.peer
@@ -283,7 +297,7 @@ final class DiaryServer {
             guard (try? connection.setNonBlocking()) != nil else { continue }
             try? connection.setOption(.sendBufferSize, Self.connectionSendBuffer)
             let client = TCPClient(connection: connection, peer: peer, now: clock.now)
-            guard admit(client) else { continue }   // Dropping `client` closes the connection.
+            guard admit(client) else { continue }  // Dropping `client` closes the connection.
             nextConnectionID += 1
             connections[nextConnectionID] = client
             connectionsByHost[client.host, default: 0] += 1
@@ -314,7 +328,8 @@ final class DiaryServer {
         guard connections.count >= configuration.maximumConnections else { return true }
         let now = clock.now
         guard let (oldest, victim) = connections.min(by: { $0.value.lastActivity < $1.value.lastActivity }),
-              now - victim.lastActivity >= configuration.evictableIdle else {
+            now - victim.lastActivity >= configuration.evictableIdle
+        else {
             refuse(client, "error the server is full; try again later\n")
             return false
         }
@@ -340,7 +355,8 @@ final class DiaryServer {
         for (id, client) in connections {
             if now - client.lastActivity >= configuration.idleTimeout
                 || client.partialLineSince.map({ now - $0 >= configuration.lineTimeout }) ?? false
-                || (client.hasOutput && now - client.lastSendProgress >= configuration.sendTimeout) {
+                || (client.hasOutput && now - client.lastSendProgress >= configuration.sendTimeout)
+            {
                 expired.append(id)
             }
         }
@@ -379,12 +395,14 @@ final class DiaryServer {
     private func handleLines(_ client: TCPClient, id: Int) {
         var handled = 0
         while handled < Self.linesPerTurn,
-              let newline = client.input[client.inputStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            let newline = client.input[client.inputStart...].firstIndex(of: UInt8(ascii: "\n"))
+        {
             service.handleLine(client.input[client.inputStart..<newline], connection: id, peer: client.peer)
             client.inputStart = newline + 1
             handled += 1
         }
-        client.hasPendingLines = handled == Self.linesPerTurn
+        client.hasPendingLines =
+            handled == Self.linesPerTurn
             && client.input[client.inputStart...].contains(UInt8(ascii: "\n"))
         if client.inputStart == client.input.count || client.inputStart >= 32 * 1024 {
             client.input.removeSubrange(..<client.inputStart)
@@ -394,7 +412,7 @@ final class DiaryServer {
         if partial == 0 {
             client.partialLineSince = nil
         } else if handled > 0, !client.hasPendingLines {
-            client.partialLineSince = clock.now   // A new line began in this read.
+            client.partialLineSince = clock.now  // A new line began in this read.
         }
         if client.peerClosed, partial > 0, !client.hasPendingLines {
             // The last line, without its newline.

@@ -93,8 +93,10 @@ final class DiaryService {
                 guard let failure else { outbox.append(outgoing); continue }
                 let reason = "\(failure)"
                 if let id = failed.framedID {
-                    outbox.append(Outgoing(destination: failed.destination,
-                                           payload: .bytes(errorFrame(.serverError, reason, id: id, budget: failed.budget))))
+                    outbox.append(
+                        Outgoing(
+                            destination: failed.destination,
+                            payload: .bytes(errorFrame(.serverError, reason, id: id, budget: failed.budget))))
                 } else if let text = Self.fitting(["error \(reason)\n", "error\n", "err"], budget: failed.budget) {
                     outbox.append(Outgoing(destination: failed.destination, payload: .bytes(Array(text.utf8))))
                 }
@@ -133,8 +135,11 @@ final class DiaryService {
         let lineBytes = 64 + address.utf8.count + name.utf8.count + text.utf8.count
         if let problem = store.refusal(forLineOf: lineBytes) { return problem }
         // Each append costs at least 1 KiB, so a host also gets at most rate / 1 KiB appends (and fsyncs) a second.
-        if !limiter.allow(max(lineBytes, Self.minimumAppendCost), from: String(Self.host(ofDisplayed: address)), now: clock.now) {
-            return "too many appends from \(Self.host(ofDisplayed: address)) (at most \(Int(limiter.bytesPerSecond)) bytes a second); try again later"
+        if !limiter.allow(
+            max(lineBytes, Self.minimumAppendCost), from: String(Self.host(ofDisplayed: address)), now: clock.now)
+        {
+            return
+                "too many appends from \(Self.host(ofDisplayed: address)) (at most \(Int(limiter.bytesPerSecond)) bytes a second); try again later"
         }
         return nil
     }
@@ -167,51 +172,87 @@ final class DiaryService {
             // Answer only what carries a request id; drop the rest silently.
             guard let header = try? WireFormat.decodeHeader(bytes) else { return }
             let code: ErrorCode = if case .unsupportedVersion = error { .unsupportedVersion } else { .badRequest }
-            emit(Outgoing(destination: destination, payload: .bytes(errorFrame(code, error.description, id: header.id, budget: budget))))
+            emit(
+                Outgoing(
+                    destination: destination,
+                    payload: .bytes(errorFrame(code, error.description, id: header.id, budget: budget))))
             return
         }
         let address = Self.display(source)
         switch frame.request {
         case .append(let name, let text):
             if let answer = store.answer(forRequestID: frame.id, from: address) {
-                let reply = Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
-                    ResponseFrame(id: frame.id, response: .appended(sequence: answer.sequence, time: answer.time)))))
+                let reply = Outgoing(
+                    destination: destination,
+                    payload: .bytes(
+                        WireFormat.encode(
+                            ResponseFrame(
+                                id: frame.id, response: .appended(sequence: answer.sequence, time: answer.time)))))
                 if answer.sequence > store.lastCommittedSequence {
-                    waiting.append(.acknowledgement(reply, failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget)))
+                    waiting.append(
+                        .acknowledgement(
+                            reply,
+                            failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget))
+                    )
                 } else {
                     emit(reply)
                 }
                 return
             }
             if let problem = DiaryLimits.problem(withName: name) {
-                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.invalidName, problem, id: frame.id, budget: budget))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(errorFrame(.invalidName, problem, id: frame.id, budget: budget))))
                 return
             }
             if let problem = DiaryLimits.problem(withText: text) {
                 let code: ErrorCode = text.utf8.count > DiaryLimits.maximumTextBytes ? .entryTooLong : .invalidText
-                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(code, problem, id: frame.id, budget: budget))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(errorFrame(code, problem, id: frame.id, budget: budget))))
                 return
             }
             if let problem = refusal(text: text, name: name, address: address) {
-                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.refused, problem, id: frame.id, budget: budget))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(errorFrame(.refused, problem, id: frame.id, budget: budget))))
                 return
             }
             let entry = store.stage(address: address, name: name, text: text, requestID: frame.id)
-            let reply = Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
-                ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time)))))
-            waiting.append(.acknowledgement(reply, failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget)))
+            let reply = Outgoing(
+                destination: destination,
+                payload: .bytes(
+                    WireFormat.encode(
+                        ResponseFrame(id: frame.id, response: .appended(sequence: entry.sequence, time: entry.time)))))
+            waiting.append(
+                .acknowledgement(
+                    reply, failed: FailedAcknowledgement(destination: destination, framedID: frame.id, budget: budget)))
         case .sync(let from, let offset, let token):
             guard validator.isValid(token, for: address) else {
                 // Not yet shown to receive at this address: a small retry frame, well under 3× the request.
-                emit(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(
-                    ResponseFrame(id: frame.id, response: .retry(token: validator.token(for: address)))))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(
+                            WireFormat.encode(
+                                ResponseFrame(id: frame.id, response: .retry(token: validator.token(for: address)))))))
                 return
             }
             do {
                 let page = try makePage(from: SyncCursor(sequence: from, offset: offset), clientAddress: address)
-                emit(Outgoing(destination: destination, payload: .bytes(WireFormat.encode(ResponseFrame(id: frame.id, response: .page(page))))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(WireFormat.encode(ResponseFrame(id: frame.id, response: .page(page))))))
             } catch {
-                emit(Outgoing(destination: destination, payload: .bytes(errorFrame(.serverError, "\(error)", id: frame.id, budget: DiaryLimits.maximumPageBytes))))
+                emit(
+                    Outgoing(
+                        destination: destination,
+                        payload: .bytes(
+                            errorFrame(.serverError, "\(error)", id: frame.id, budget: DiaryLimits.maximumPageBytes))))
             }
         }
     }
@@ -239,15 +280,19 @@ final class DiaryService {
             }
             let entry = batch[index - batchStart]
             let text = entry.text.utf8
-            if offset >= text.count { offset = 0 }   // A cursor past the text's end starts the entry over.
-            let room = DiaryLimits.maximumPageBytes - used - WireFormat.chunkHeaderSize(address: entry.address, name: entry.name)
+            if offset >= text.count { offset = 0 }  // A cursor past the text's end starts the entry over.
+            let room =
+                DiaryLimits.maximumPageBytes - used
+                - WireFormat.chunkHeaderSize(address: entry.address, name: entry.name)
             guard room > 0 else { break }
             let remaining = text.count - offset
             let take = min(room, remaining)
             let start = text.index(text.startIndex, offsetBy: offset)
-            chunks.append(EntryChunk(sequence: entry.sequence, time: entry.time, address: entry.address,
-                                     name: entry.name, textLength: UInt16(text.count), offset: UInt16(offset),
-                                     bytes: Array(text[start..<text.index(start, offsetBy: take)])))
+            chunks.append(
+                EntryChunk(
+                    sequence: entry.sequence, time: entry.time, address: entry.address,
+                    name: entry.name, textLength: UInt16(text.count), offset: UInt16(offset),
+                    bytes: Array(text[start..<text.index(start, offsetBy: take)])))
             used += WireFormat.chunkHeaderSize(address: entry.address, name: entry.name) + take
             if take < remaining {
                 next = SyncCursor(sequence: entry.sequence, offset: UInt16(offset + take))
@@ -262,7 +307,8 @@ final class DiaryService {
             next = SyncCursor(sequence: last + 1, offset: 0)
         }
         let complete = next.offset == 0 && store.index(ofFirstFrom: next.sequence) >= count
-        return SyncPage(lastSequence: last, clientAddress: clientAddress, isComplete: complete, next: next, chunks: chunks)
+        return SyncPage(
+            lastSequence: last, clientAddress: clientAddress, isComplete: complete, next: next, chunks: chunks)
     }
 
     // MARK: - Plain text
@@ -274,7 +320,9 @@ final class DiaryService {
         var end = bytes.endIndex
         if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\n") {
             end = bytes.index(before: end)
-            if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
+            if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") {
+                end = bytes.index(before: end)
+            }
         }
         guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
             reply(["error the text is not valid UTF-8\n", "error\n", "err"], to: destination, budget: budget)
@@ -309,8 +357,10 @@ final class DiaryService {
         }
         let entry = store.stage(address: address, name: "", text: text)
         guard let answer = Self.fitting(["ok \(entry.sequence)\n", "ok\n", "ok"], budget: budget) else { return }
-        waiting.append(.acknowledgement(Outgoing(destination: destination, payload: .bytes(Array(answer.utf8))),
-                                        failed: FailedAcknowledgement(destination: destination, framedID: nil, budget: budget)))
+        waiting.append(
+            .acknowledgement(
+                Outgoing(destination: destination, payload: .bytes(Array(answer.utf8))),
+                failed: FailedAcknowledgement(destination: destination, framedID: nil, budget: budget)))
     }
 
     /// Entries after `after` as text lines, in one datagram of at most `budget` bytes.
@@ -342,8 +392,11 @@ final class DiaryService {
             return
         }
         if reply.isEmpty {
-            self.reply(["more \(after): pad this request to \(Self.paddedSyncBytes) bytes with spaces for a page, or sync over TCP\n",
-                        "pad to \(Self.paddedSyncBytes) bytes or use TCP\n", "use TCP\n", "TCP"], to: destination, budget: budget)
+            self.reply(
+                [
+                    "more \(after): pad this request to \(Self.paddedSyncBytes) bytes with spaces for a page, or sync over TCP\n",
+                    "pad to \(Self.paddedSyncBytes) bytes or use TCP\n", "use TCP\n", "TCP",
+                ], to: destination, budget: budget)
             return
         }
         if index < count { reply += Array("more \(lastSequence)\n".utf8) }
@@ -370,7 +423,9 @@ final class DiaryService {
     func handleLine<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes, connection: Int, peer: SocketAddress) {
         let destination = Destination.stream(connection)
         var end = bytes.endIndex
-        if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") { end = bytes.index(before: end) }
+        if end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "\r") {
+            end = bytes.index(before: end)
+        }
         guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
             reply(["error the text is not valid UTF-8\n"], to: destination, budget: .max)
             return

@@ -32,4 +32,3 @@ enum SipHash {
 extension UInt64 {
     fileprivate func rotatedLeft(_ count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
-

@@ -77,19 +77,23 @@ extension DiaryEntry {
         var requestID: UInt64?
         if let tab = utf8[start...].firstIndex(of: UInt8(ascii: "\t")) {
             let suffix = Substring(line.unicodeScalars[utf8.index(after: tab)...])
-            guard suffix.utf8.count == 17, suffix.first == "#", let id = UInt64(suffix.dropFirst(), radix: 16) else { return nil }
+            guard suffix.utf8.count == 17, suffix.first == "#", let id = UInt64(suffix.dropFirst(), radix: 16) else {
+                return nil
+            }
             requestID = id
             end = tab
         }
         fields.append(Substring(line.unicodeScalars[start..<end]))
         guard fields.count == 5,
-              let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
-              let time = Timestamp.parse(fields[1]),
-              !fields[2].isEmpty, fields[2].utf8.count <= 255, !fields[3].isEmpty,
-              let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil else { return nil }
+            let sequence = UInt64(fields[0]), sequence > 0, sequence < DiaryLimits.maximumSequence,
+            let time = Timestamp.parse(fields[1]),
+            !fields[2].isEmpty, fields[2].utf8.count <= 255, !fields[3].isEmpty,
+            let text = Self.unescape(fields[4]), DiaryLimits.problem(withText: text) == nil
+        else { return nil }
         let name = fields[3] == "-" ? "" : String(fields[3])
         guard DiaryLimits.problem(withName: name) == nil else { return nil }
-        self.init(sequence: sequence, time: time, address: String(fields[2]), name: name, text: text, requestID: requestID)
+        self.init(
+            sequence: sequence, time: time, address: String(fields[2]), name: name, text: text, requestID: requestID)
     }
 
     /// Whether `scalar` is written escaped: everything a common line reader takes
@@ -129,7 +133,7 @@ extension DiaryEntry {
     }
 
     static func unescape(_ text: Substring) -> String? {
-        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }   // bytes: no grapheme breaking
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }  // bytes: no grapheme breaking
         var result = ""
         var scalars = text.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {
@@ -141,7 +145,8 @@ extension DiaryEntry {
             case "t": result += "\t"
             case "x":
                 guard let high = scalars.next(), let low = scalars.next(),
-                      let value = UInt8(String(high) + String(low), radix: 16), value < 0x80 else { return nil }
+                    let value = UInt8(String(high) + String(low), radix: 16), value < 0x80
+                else { return nil }
                 result.unicodeScalars.append(Unicode.Scalar(value))
             case "u":
                 guard scalars.next() == "{" else { return nil }

@@ -117,7 +117,8 @@ final class DiaryStore {
         var lineNumber = 0
         var skippingFrom: UInt64?
         while true {
-            let count = try FileCalls.system_pread(descriptor, into: &piece, count: pieceSize, at: readOffset, path: path)
+            let count = try FileCalls.system_pread(
+                descriptor, into: &piece, count: pieceSize, at: readOffset, path: path)
             if count == 0 { break }
             readOffset += UInt64(count)
             var start = 0
@@ -126,7 +127,9 @@ final class DiaryStore {
             while let newline = fresh[scan...].firstIndex(of: UInt8(ascii: "\n")) {
                 lineNumber += 1
                 if let from = skippingFrom {
-                    warnings.append("skipped line \(lineNumber) of \(path) (\(readOffset - UInt64(count) + UInt64(newline) - from) bytes, longer than any entry)")
+                    warnings.append(
+                        "skipped line \(lineNumber) of \(path) (\(readOffset - UInt64(count) + UInt64(newline) - from) bytes, longer than any entry)"
+                    )
                     skippingFrom = nil
                 } else if carry.isEmpty {
                     index(line: fresh[start..<newline], at: carryOffset, number: lineNumber)
@@ -163,13 +166,15 @@ final class DiaryStore {
         var leading: UInt64 = 0
         for byte in bytes {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"),
-                  leading < DiaryLimits.maximumSequence / 10 else { break }
+                leading < DiaryLimits.maximumSequence / 10
+            else { break }
             leading = leading * 10 + UInt64(byte - UInt8(ascii: "0"))
         }
         sequenceFloor = max(sequenceFloor, leading)
         guard !bytes.isEmpty else { return }
         guard let text = String(validating: bytes, as: UTF8.self),
-              let entry = DiaryEntry(line: Substring(text)), entry.sequence > (sequences.last ?? 0) else {
+            let entry = DiaryEntry(line: Substring(text)), entry.sequence > (sequences.last ?? 0)
+        else {
             warnings.append("skipped unreadable line \(number) of \(path) (kept in the file)")
             return
         }
@@ -190,8 +195,10 @@ final class DiaryStore {
         let offset = offsets[index]
         let count = try FileCalls.system_pread(descriptor, into: &scratch, count: length, at: offset, path: path)
         guard count == length, let text = String(validating: scratch[0..<length], as: UTF8.self),
-              let entry = DiaryEntry(line: Substring(text)), entry.sequence == sequences[index] else {
-            throw .storage("entry \(sequences[index]) is no longer readable in \(path) (the file changed under the server)")
+            let entry = DiaryEntry(line: Substring(text)), entry.sequence == sequences[index]
+        else {
+            throw .storage(
+                "entry \(sequences[index]) is no longer readable in \(path) (the file changed under the server)")
         }
         return entry
     }
@@ -203,7 +210,9 @@ final class DiaryStore {
         let start = offsets[index]
         let budget = max(limit, Int(lengths[index]) + 1)
         var end = index
-        while end < count, end - index < maximumCount, Int(offsets[end] - start) + Int(lengths[end]) + 1 <= budget { end += 1 }
+        while end < count, end - index < maximumCount, Int(offsets[end] - start) + Int(lengths[end]) + 1 <= budget {
+            end += 1
+        }
         end = max(end, index + 1)
         let span = Int(offsets[end - 1] - start) + Int(lengths[end - 1])
         if scratch.count < span { scratch = [UInt8](repeating: 0, count: max(span, 65536)) }
@@ -214,8 +223,10 @@ final class DiaryStore {
             let lineStart = Int(offsets[position] - start)
             let lineEnd = lineStart + Int(lengths[position])
             guard lineEnd <= read, let text = String(validating: scratch[lineStart..<lineEnd], as: UTF8.self),
-                  let entry = DiaryEntry(line: Substring(text)), entry.sequence == sequences[position] else {
-                throw .storage("entry \(sequences[position]) is no longer readable in \(path) (the file changed under the server)")
+                let entry = DiaryEntry(line: Substring(text)), entry.sequence == sequences[position]
+            else {
+                throw .storage(
+                    "entry \(sequences[position]) is no longer readable in \(path) (the file changed under the server)")
             }
             result.append(entry)
         }
@@ -242,7 +253,9 @@ final class DiaryStore {
         if scratch.count < span { scratch = [UInt8](repeating: 0, count: max(span, 65536)) }
         let count = try FileCalls.system_pread(descriptor, into: &scratch, count: span, at: start, path: path)
         guard count == span else {
-            throw .storage("entries \(sequences[first])...\(sequences[end - 1]) are no longer in \(path) (the file changed under the server)")
+            throw .storage(
+                "entries \(sequences[first])...\(sequences[end - 1]) are no longer in \(path) (the file changed under the server)"
+            )
         }
         for index in first..<end {
             let lineStart = Int(offsets[index] - start)
@@ -277,7 +290,8 @@ final class DiaryStore {
             return (staged[index].sequence, staged[index].time)
         }
         guard let index = requestIndex[id], let entry = try? entry(at: index),
-              entry.requestID == id, entry.address == address else { return nil }
+            entry.requestID == id, entry.address == address
+        else { return nil }
         return (entry.sequence, entry.time)
     }
 
@@ -297,10 +311,13 @@ final class DiaryStore {
 
     /// Stages a new entry with the next sequence number; ``commit()`` makes it durable.
     @discardableResult
-    func stage(address: String, name: String, text: String, requestID: UInt64? = nil,
-               time: Int64 = Timestamp.now()) -> DiaryEntry {
-        let entry = DiaryEntry(sequence: lastSequence + 1, time: time, address: address, name: name, text: text,
-                               requestID: requestID)
+    func stage(
+        address: String, name: String, text: String, requestID: UInt64? = nil,
+        time: Int64 = Timestamp.now()
+    ) -> DiaryEntry {
+        let entry = DiaryEntry(
+            sequence: lastSequence + 1, time: time, address: address, name: name, text: text,
+            requestID: requestID)
         staged.append(entry)
         entry.appendLine(to: &stagedLines, withRequestID: true)
         if let requestID { stagedIDs[requestID] = staged.count - 1 }
@@ -367,7 +384,8 @@ final class DiaryStore {
             } else if UInt64(own.st_size) < expectedSize {
                 problem = "file truncated by another program: \(path) (\(own.st_size) bytes, expected \(expectedSize))"
             } else if UInt64(own.st_size) > expectedSize {
-                problem = "file appended to by another program: \(path) (\(own.st_size) bytes, expected \(expectedSize))"
+                problem =
+                    "file appended to by another program: \(path) (\(own.st_size) bytes, expected \(expectedSize))"
             }
         } else {
             problem = "file deleted: \(path)"
@@ -384,7 +402,8 @@ final class DiaryStore {
         var back = [UInt8](repeating: 0, count: bytes.count)
         let count = try FileCalls.system_pread(descriptor, into: &back, count: back.count, at: offset, path: path)
         guard count == bytes.count, back == bytes else {
-            let message = "file overwritten by another program: \(path); this server no longer acknowledges appends (restart it)"
+            let message =
+                "file overwritten by another program: \(path); this server no longer acknowledges appends (restart it)"
             fileChanged = message
             Console.error(message)
             throw .storage(message)

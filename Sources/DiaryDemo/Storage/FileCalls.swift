@@ -24,7 +24,9 @@ enum FileCalls {
 
     /// Runs `call` through ``retrying(_:)`` and names the operation and path on failure.
     @inline(__always)
-    static func checked<R: FixedWidthInteger>(_ operation: String, _ path: String, _ call: () -> R) throws(DiaryError) -> R {
+    static func checked<R: FixedWidthInteger>(_ operation: String, _ path: String, _ call: () -> R) throws(DiaryError)
+        -> R
+    {
         do {
             return try retrying(call)
         } catch {
@@ -57,11 +59,15 @@ enum FileCalls {
     }
 
     /// `pread(2)` into the first `count` bytes of `buffer` at `offset`; returns how many bytes were read (0 at the end).
-    static func system_pread(_ descriptor: CInt, into buffer: inout [UInt8], count: Int, at offset: UInt64, path: String) throws(DiaryError) -> Int {
+    static func system_pread(
+        _ descriptor: CInt, into buffer: inout [UInt8], count: Int, at offset: UInt64, path: String
+    ) throws(DiaryError) -> Int {
         precondition(count <= buffer.count)
         guard count > 0 else { return 0 }
         let outcome = buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(Errno) -> Int in try retrying { pread(descriptor, raw.baseAddress, count, off_t(offset)) } }
+            Result { () throws(Errno) -> Int in
+                try retrying { pread(descriptor, raw.baseAddress, count, off_t(offset)) }
+            }
         }
         switch outcome {
         case .success(let read): return read
@@ -74,7 +80,9 @@ enum FileCalls {
         var done = 0
         while done < bytes.count {
             let outcome = bytes.withUnsafeBytes { raw in
-                Result { () throws(Errno) -> Int in try retrying { write(descriptor, raw.baseAddress! + done, raw.count - done) } }
+                Result { () throws(Errno) -> Int in
+                    try retrying { write(descriptor, raw.baseAddress! + done, raw.count - done) }
+                }
             }
             switch outcome {
             case .success(let written):
@@ -129,8 +137,10 @@ enum FileCalls {
     /// also for the file errors NetKit's socket-centred table does not name.
     static func describe(_ errno: Errno) -> String {
         if errno.name != nil { return errno.description }
-        let names: [CInt: String] = [EFBIG: "EFBIG", EDQUOT: "EDQUOT", EISDIR: "EISDIR", ELOOP: "ELOOP",
-                                     ETXTBSY: "ETXTBSY", ESPIPE: "ESPIPE", EOVERFLOW: "EOVERFLOW"]
+        let names: [CInt: String] = [
+            EFBIG: "EFBIG", EDQUOT: "EDQUOT", EISDIR: "EISDIR", ELOOP: "ELOOP",
+            ETXTBSY: "ETXTBSY", ESPIPE: "ESPIPE", EOVERFLOW: "EOVERFLOW",
+        ]
         if let name = names[errno.rawValue] { return "\(errno.message) (\(name))" }
         return errno.description
     }

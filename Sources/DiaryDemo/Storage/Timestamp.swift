@@ -37,7 +37,8 @@ enum Timestamp {
             }
         }
         if year < 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(year.magnitude > UInt64(Int64.max) ? Int64.max : Int64(year.magnitude), 4); bytes.append(UInt8(ascii: "-"))
+        digits(year.magnitude > UInt64(Int64.max) ? Int64.max : Int64(year.magnitude), 4);
+        bytes.append(UInt8(ascii: "-"))
         digits(month, 2); bytes.append(UInt8(ascii: "-"))
         digits(day, 2); bytes.append(UInt8(ascii: "T"))
         digits(seconds / 3600, 2); bytes.append(UInt8(ascii: ":"))
@@ -55,10 +56,11 @@ enum Timestamp {
         let yearDigits = all.count - yearStart - 20
         // Int64 milliseconds reach about 292 million years: at most 9 year digits.
         guard (4...9).contains(yearDigits) else { return nil }
-        let utf8 = Array(all[(yearStart + yearDigits - 4)...])   // The fixed 24-byte form, with the year's last 4 digits.
+        let utf8 = Array(all[(yearStart + yearDigits - 4)...])  // The fixed 24-byte form, with the year's last 4 digits.
         guard utf8.count == 24, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"),
-              utf8[10] == UInt8(ascii: "T"), utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"),
-              utf8[19] == UInt8(ascii: "."), utf8[23] == UInt8(ascii: "Z") else { return nil }
+            utf8[10] == UInt8(ascii: "T"), utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"),
+            utf8[19] == UInt8(ascii: "."), utf8[23] == UInt8(ascii: "Z")
+        else { return nil }
         func number(_ bytes: ArraySlice<UInt8>) -> Int64? {
             var value: Int64 = 0
             for byte in bytes {
@@ -72,9 +74,10 @@ enum Timestamp {
         // Canonical only: more than 4 digits never start with 0.
         guard yearDigits == 4 || yearBytes.first != UInt8(ascii: "0") else { return nil }
         guard let magnitude = number(yearBytes), let month = number(utf8[5..<7]), let day = number(utf8[8..<10]),
-              let hour = number(utf8[11..<13]), let minute = number(utf8[14..<16]), let second = number(utf8[17..<19]),
-              let millisecond = number(utf8[20..<23]),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
+            let hour = number(utf8[11..<13]), let minute = number(utf8[14..<16]), let second = number(utf8[17..<19]),
+            let millisecond = number(utf8[20..<23]),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
         let year = negative ? -magnitude : magnitude
         if negative && magnitude == 0 { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)

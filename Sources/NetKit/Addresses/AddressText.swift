@@ -71,7 +71,7 @@ enum AddressText {
         _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int
     ) throws(AddressParseFailure) -> (high: UInt64, low: UInt64) {
         guard start < end else { throw AddressParseFailure(.empty, at: start) }
-        var bits: UInt128 = 0   // the groups seen so far, the last one lowest
+        var bits: UInt128 = 0  // the groups seen so far, the last one lowest
         var groups = 0
         var groupsBeforeGap = -1  // where `::` stands, in groups; -1 when there is none
         var index = start
@@ -161,7 +161,7 @@ enum AddressText {
         // A name: it fits IF_NAMESIZE with its NUL, holds no NUL, and names an interface.
         let length = end &- start
         guard length < ResolverCalls.interfaceNameSize,
-              !UnsafeBufferPointer(rebasing: bytes[start..<end]).contains(0)
+            !UnsafeBufferPointer(rebasing: bytes[start..<end]).contains(0)
         else { throw AddressParseFailure(.unknownInterface, at: start) }
         // At most 15 bytes: a small String, so no heap allocation.
         let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
@@ -309,7 +309,8 @@ enum AddressText {
             prefix.withUTF8Buffer { text in
                 for index in 0..<text.count { out[index] = text[index] }
             }
-            return prefix.utf8CodeUnitCount &+ writeIPv4(UInt32(truncatingIfNeeded: low), to: out + prefix.utf8CodeUnitCount)
+            return prefix.utf8CodeUnitCount
+                &+ writeIPv4(UInt32(truncatingIfNeeded: low), to: out + prefix.utf8CodeUnitCount)
         }
         @inline(__always) func group(_ index: Int) -> UInt16 {
             let half = index < 4 ? high : low

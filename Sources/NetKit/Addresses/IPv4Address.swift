@@ -18,8 +18,10 @@ public struct IPv4Address: Hashable, Sendable, Comparable {
 
     /// The four octets, most significant first, as they appear on the wire.
     public var octets: (UInt8, UInt8, UInt8, UInt8) {
-        (UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value))
+        (
+            UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)
+        )
     }
 
     /// `127.0.0.1`. The corresponding C constant is `INADDR_LOOPBACK`.

@@ -77,8 +77,10 @@ public struct IPv6Address: Hashable, Sendable, Comparable {
     init(_ address: in6_addr, scopeID: UInt32 = 0) {
         var copy = address
         (high, low) = withUnsafeBytes(of: &copy) { raw in
-            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            (
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            )
         }
         self.scopeID = scopeID
     }

@@ -53,8 +53,10 @@ public struct UnixSocketPath: Hashable, Sendable, CustomStringConvertible {
                 throw SocketError(.bind, .invalidArgument("a Unix socket path must not contain a NUL byte"))
             }
             guard bytes.count <= Self.maximumPathLength else {
-                throw SocketError(.bind, .invalidArgument(
-                    "Unix socket path is \(bytes.count) bytes; sun_path holds at most \(Self.maximumPathLength)"))
+                throw SocketError(
+                    .bind,
+                    .invalidArgument(
+                        "Unix socket path is \(bytes.count) bytes; sun_path holds at most \(Self.maximumPathLength)"))
             }
             return UnixSocketPath(copying: UnsafeRawBufferPointer(bytes), isAbstract: false)
         }
@@ -67,8 +69,10 @@ public struct UnixSocketPath: Hashable, Sendable, CustomStringConvertible {
         var name = name
         self = try carryingTypedError(through: { name.withUTF8($0) }) { (bytes) throws(SocketError) -> UnixSocketPath in
             guard bytes.count <= Self.maximumPathLength else {
-                throw SocketError(.bind, .invalidArgument(
-                    "abstract name is \(bytes.count) bytes; sun_path holds at most \(Self.maximumPathLength)"))
+                throw SocketError(
+                    .bind,
+                    .invalidArgument(
+                        "abstract name is \(bytes.count) bytes; sun_path holds at most \(Self.maximumPathLength)"))
             }
             return UnixSocketPath(copying: UnsafeRawBufferPointer(bytes), isAbstract: true)
         }

@@ -72,14 +72,18 @@ public struct BufferedReader: Sendable {
     /// - Throws: ``BufferedReaderError/tooLong(limit:)`` for a line longer than
     ///   ``maximumLength`` (the buffered bytes are dropped; the stream is then in the
     ///   middle of a line); the connection's errors; `CancellationError`.
-    public mutating func readLine(from connection: borrowing StreamConnection, deadline: IODeadline? = nil) async throws -> [UInt8]? {
+    public mutating func readLine(from connection: borrowing StreamConnection, deadline: IODeadline? = nil) async throws
+        -> [UInt8]?
+    {
         try await readLine(connection.owner, deadline: deadline)
     }
 
     /// Reads one line from a split connection's reader; see ``readLine(from:deadline:)-(StreamConnection,_)``.
     ///
     /// - Throws: as ``readLine(from:deadline:)-(StreamConnection,_)``.
-    public mutating func readLine(from reader: borrowing StreamConnection.ReadHalf, deadline: IODeadline? = nil) async throws -> [UInt8]? {
+    public mutating func readLine(from reader: borrowing StreamConnection.ReadHalf, deadline: IODeadline? = nil)
+        async throws -> [UInt8]?
+    {
         try await readLine(reader.owner, deadline: deadline)
     }
 
@@ -110,14 +114,18 @@ public struct BufferedReader: Sendable {
     /// - Throws: ``BufferedReaderError/tooLong(limit:)`` when `count` exceeds
     ///   ``maximumLength``; ``BufferedReaderError/truncated(expected:received:)`` when
     ///   the stream ends first; the connection's errors; `CancellationError`.
-    public mutating func read(count: Int, from connection: borrowing StreamConnection, deadline: IODeadline? = nil) async throws -> [UInt8]? {
+    public mutating func read(count: Int, from connection: borrowing StreamConnection, deadline: IODeadline? = nil)
+        async throws -> [UInt8]?
+    {
         try await read(count: count, connection.owner, deadline: deadline)
     }
 
     /// Reads exactly `count` bytes from a split connection's reader.
     ///
     /// - Throws: as ``read(count:from:deadline:)-(_,StreamConnection,_)``.
-    public mutating func read(count: Int, from reader: borrowing StreamConnection.ReadHalf, deadline: IODeadline? = nil) async throws -> [UInt8]? {
+    public mutating func read(count: Int, from reader: borrowing StreamConnection.ReadHalf, deadline: IODeadline? = nil)
+        async throws -> [UInt8]?
+    {
         try await read(count: count, reader.owner, deadline: deadline)
     }
 
@@ -147,7 +155,9 @@ public struct BufferedReader: Sendable {
         }
     }
 
-    mutating func readFrame(_ owner: DescriptorOwner, prefix: FramePrefix, deadline: IODeadline?) async throws -> [UInt8]? {
+    mutating func readFrame(_ owner: DescriptorOwner, prefix: FramePrefix, deadline: IODeadline?) async throws
+        -> [UInt8]?
+    {
         while end - start < prefix.size {
             if atEnd {
                 guard end > start else { return nil }
@@ -208,7 +218,8 @@ public struct BufferedReader: Sendable {
         let registration = try owner.registration()
         let fd = owner.descriptor
         let offset = end
-        let received = try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) -> Int? in
+        let received = try await registration.perform(.read, .receive, deadline: deadline) {
+            () throws(SocketError) -> Int? in
             try storage.withUnsafeMutableBytes { raw in
                 Result { () throws(SocketError) -> Int? in
                     let free = UnsafeMutableRawBufferPointer(rebasing: raw[offset...])
@@ -252,7 +263,8 @@ public enum BufferedReaderError: Error, Hashable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .tooLong(let limit): "a line or frame is longer than the limit of \(limit) bytes"
-        case .truncated(let expected, let received): "the stream ended inside a frame (\(received) of \(expected) bytes)"
+        case .truncated(let expected, let received):
+            "the stream ended inside a frame (\(received) of \(expected) bytes)"
         }
     }
 }

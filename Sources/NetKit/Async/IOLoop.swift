@@ -312,7 +312,8 @@ struct SlotTable {
     mutating func remove(_ token: UInt64) -> Registration? {
         let index = Int(token & 0xFFFF_FFFF)
         guard index < slots.count, UInt64(slots[index].generation) == token >> 32,
-              let registration = slots[index].registration else { return nil }
+            let registration = slots[index].registration
+        else { return nil }
         slots[index].registration = nil
         slots[index].generation &+= 1
         free.append(UInt32(index))

@@ -1,4 +1,3 @@
-
 /// One task sleeping on a loop timer (``IOLoop/sleep(until:)``): resumed exactly
 /// once, by the timer, by cancellation or by the loop's shutdown, whichever is first.
 final class LoopSleeper: Sendable {

@@ -219,7 +219,8 @@ final class Registration: Sendable {
     /// spent and the caller should yield.
     @inline(__always)
     func spendBudget(_ direction: Direction) -> Bool {
-        let streak = direction == .read
+        let streak =
+            direction == .read
             ? readStreak.wrappingAdd(1, ordering: .relaxed).newValue
             : writeStreak.wrappingAdd(1, ordering: .relaxed).newValue
         guard streak >= Self.budget else { return false }
@@ -229,7 +230,11 @@ final class Registration: Sendable {
 
     @inline(__always)
     func resetBudget(_ direction: Direction) {
-        if direction == .read { readStreak.store(0, ordering: .relaxed) } else { writeStreak.store(0, ordering: .relaxed) }
+        if direction == .read {
+            readStreak.store(0, ordering: .relaxed)
+        } else {
+            writeStreak.store(0, ordering: .relaxed)
+        }
     }
 
     /// Runs a non-blocking attempt until it gives a result: at once while the

@@ -11,12 +11,15 @@ extension SocketCalls {
         let messages = batch.messages
         let capacity = CUnsignedInt(batch.capacity)
         let flags = flags | CInt(MSG_WAITFORONE) | CInt(MSG_TRUNC)
-        let received = Int(try blockingSyscall(.receiveMultipleMessages, descriptor: fd, flags: flags) {
-            system_recvmmsg(fd, messages, capacity, flags, nil)
-        })
+        let received = Int(
+            try blockingSyscall(.receiveMultipleMessages, descriptor: fd, flags: flags) {
+                system_recvmmsg(fd, messages, capacity, flags, nil)
+            })
         #else
         let header = firstHeader(batch)
-        let length = try blockingSyscall(.receiveMessage, descriptor: fd, flags: flags) { system_recvmsg(fd, header, flags) }
+        let length = try blockingSyscall(.receiveMessage, descriptor: fd, flags: flags) {
+            system_recvmsg(fd, header, flags)
+        }
         let received = takeQueued(fd, &batch, flags: flags, afterFirst: length)
         #endif
         batch.setReceived(received)
@@ -30,13 +33,17 @@ extension SocketCalls {
         let messages = batch.messages
         let capacity = CUnsignedInt(batch.capacity)
         let flags = flags | dontWait | CInt(MSG_WAITFORONE) | CInt(MSG_TRUNC)
-        guard let count = try nonBlockingSyscall(.receiveMultipleMessages, { system_recvmmsg(fd, messages, capacity, flags, nil) })
+        guard
+            let count = try nonBlockingSyscall(
+                .receiveMultipleMessages, { system_recvmmsg(fd, messages, capacity, flags, nil) })
         else { return nil }
         let received = Int(count)
         #else
         let header = firstHeader(batch)
         let flags = flags | dontWait
-        guard let length = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, header, flags) }) else { return nil }
+        guard let length = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, header, flags) }) else {
+            return nil
+        }
         let received = takeQueued(fd, &batch, flags: flags, afterFirst: length)
         #endif
         batch.setReceived(received)
@@ -52,7 +59,8 @@ extension SocketCalls {
     /// After the first datagram (`length` bytes) is in slot 0, takes what else is
     /// already queued without waiting (the `recvmmsg` loop elsewhere). A later error
     /// is reported by the next call, after these datagrams are handed over.
-    private static func takeQueued(_ fd: CInt, _ batch: inout DatagramBatch, flags: CInt, afterFirst length: Int) -> Int {
+    private static func takeQueued(_ fd: CInt, _ batch: inout DatagramBatch, flags: CInt, afterFirst length: Int) -> Int
+    {
         batch.messages[0].msg_len = CUnsignedInt(length)
         var received = 1
         let flags = flags | dontWait
@@ -68,11 +76,16 @@ extension SocketCalls {
     #endif
 
     /// One `sendmmsg` (or, elsewhere, one `sendmsg`); returns how many went.
-    static func sendBatch(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int) throws(SocketError) -> Int {
+    static func sendBatch(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int) throws(SocketError)
+        -> Int
+    {
         let flags = sendFlags
         #if os(Linux)
         let n = CUnsignedInt(Swift.min(count, 1024))
-        return Int(try blockingSyscall(.sendMultipleMessages, descriptor: fd, flags: flags) { system_sendmmsg(fd, messages, n, flags) })
+        return Int(
+            try blockingSyscall(.sendMultipleMessages, descriptor: fd, flags: flags) {
+                system_sendmmsg(fd, messages, n, flags)
+            })
         #else
         let header = UnsafeMutableRawPointer(messages).assumingMemoryBound(to: msghdr.self)
         _ = try blockingSyscall(.sendMessage, descriptor: fd, flags: flags) { system_sendmsg(fd, header, flags) }

@@ -21,8 +21,11 @@ extension DatagramBatch {
     static func allocateSlots(capacity: Int, bufferSize: Int) throws(SocketError) -> Slots {
         let (bufferBytes, overflow) = capacity.multipliedReportingOverflow(by: bufferSize)
         guard !overflow else {
-            throw SocketError(.allocate, .invalidArgument(
-                "a batch of \(capacity) slots of \(bufferSize) bytes does not fit in memory (the size overflows Int)"))
+            throw SocketError(
+                .allocate,
+                .invalidArgument(
+                    "a batch of \(capacity) slots of \(bufferSize) bytes does not fit in memory (the size overflows Int)"
+                ))
         }
         let messages = system_calloc(capacity, MemoryLayout<cnk_mmsghdr>.stride)
         let vectors = system_calloc(capacity, MemoryLayout<iovec>.stride)
@@ -54,7 +57,8 @@ extension DatagramBatch {
     /// Frees what ``allocateSlots(capacity:bufferSize:)`` allocated.
     static func freeSlots(
         messages: UnsafeMutablePointer<cnk_mmsghdr>, vectors: UnsafeMutablePointer<iovec>,
-        addresses: UnsafeMutablePointer<sockaddr_storage>, buffers: UnsafeMutableRawPointer, controls: UnsafeMutableRawPointer
+        addresses: UnsafeMutablePointer<sockaddr_storage>, buffers: UnsafeMutableRawPointer,
+        controls: UnsafeMutableRawPointer
     ) {
         system_free(messages)
         system_free(vectors)

@@ -103,15 +103,17 @@ extension ControlMessages {
                 guard message.data.count >= 12 else { continue }
                 let index = message.data.loadUnaligned(fromByteOffset: 0, as: Int32.self)
                 let address = message.data.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-                packetInfo = PacketInfo(interfaceIndex: UInt32(bitPattern: index), address: .v4(IPv4Address(UInt32(bigEndian: address))))
+                packetInfo = PacketInfo(
+                    interfaceIndex: UInt32(bitPattern: index), address: .v4(IPv4Address(UInt32(bigEndian: address))))
             case (CNK_IPPROTO_IPV6, IPV6_PKTINFO):
                 // struct in6_pktinfo { in6_addr ipi6_addr; unsigned int ipi6_ifindex; }
                 guard message.data.count >= 20 else { continue }
                 let high = message.data.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
                 let low = message.data.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                 let index = message.data.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
-                packetInfo = PacketInfo(interfaceIndex: index,
-                                        address: .v6(IPv6Address(high: UInt64(bigEndian: high), low: UInt64(bigEndian: low))))
+                packetInfo = PacketInfo(
+                    interfaceIndex: index,
+                    address: .v6(IPv6Address(high: UInt64(bigEndian: high), low: UInt64(bigEndian: low))))
             case (CNK_IPPROTO_IP, IP_TOS):
                 // One byte on receive.
                 if let value = message.load(UInt8.self) { trafficClass = value }
@@ -142,11 +144,15 @@ extension ControlMessages {
             switch packetInfo.address {
             case .v4(let address):
                 // in_pktinfo: ifindex, spec_dst (the source to use), addr (ignored on send); 12 bytes.
-                let value: (Int32, UInt32, UInt32) = (Int32(bitPattern: packetInfo.interfaceIndex), address.value.bigEndian, 0)
+                let value: (Int32, UInt32, UInt32) = (
+                    Int32(bitPattern: packetInfo.interfaceIndex), address.value.bigEndian, 0
+                )
                 fits = fits && writer.append(level: CNK_IPPROTO_IP, type: IP_PKTINFO, value: value)
             case .v6(let address):
                 // in6_pktinfo: addr (the source to use), ifindex; 20 bytes, as the tuple's size.
-                let value: (UInt64, UInt64, UInt32) = (address.high.bigEndian, address.low.bigEndian, packetInfo.interfaceIndex)
+                let value: (UInt64, UInt64, UInt32) = (
+                    address.high.bigEndian, address.low.bigEndian, packetInfo.interfaceIndex
+                )
                 fits = fits && writer.append(level: CNK_IPPROTO_IPV6, type: IPV6_PKTINFO, value: value)
             }
         }
@@ -159,7 +165,9 @@ extension ControlMessages {
         }
         #if os(Linux)
         if let segmentSize {
-            fits = fits && writer.append(level: CNK_IPPROTO_UDP, type: CNK_UDP_SEGMENT, value: UInt16(clamping: segmentSize))
+            fits =
+                fits
+                && writer.append(level: CNK_IPPROTO_UDP, type: CNK_UDP_SEGMENT, value: UInt16(clamping: segmentSize))
         }
         #endif
         return fits
@@ -185,8 +193,9 @@ extension ErrorQueueEntry {
                 offender = SocketAddress(storage: storage, length: socklen_t(count))
             }
         }
-        self.init(errno: Errno(rawValue: CInt(bitPattern: raw.ee_errno)), origin: Origin(rawValue: raw.ee_origin),
-                  type: raw.ee_type, code: raw.ee_code, info: raw.ee_info, offender: offender)
+        self.init(
+            errno: Errno(rawValue: CInt(bitPattern: raw.ee_errno)), origin: Origin(rawValue: raw.ee_origin),
+            type: raw.ee_type, code: raw.ee_code, info: raw.ee_info, offender: offender)
     }
 }
 #endif

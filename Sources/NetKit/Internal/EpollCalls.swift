@@ -23,7 +23,9 @@ extension SocketCalls {
     }
 
     /// `epoll_ctl` with `EPOLL_CTL_ADD` (`modify` false) or `EPOLL_CTL_MOD`.
-    static func epollControl(_ epfd: CInt, _ watched: CInt, events: UInt32, token: UInt64, modify: Bool) throws(SocketError) {
+    static func epollControl(_ epfd: CInt, _ watched: CInt, events: UInt32, token: UInt64, modify: Bool)
+        throws(SocketError)
+    {
         var event = epollEvent(events: events, token: token)
         let operation = CInt(modify ? EPOLL_CTL_MOD : EPOLL_CTL_ADD)
         _ = try syscall(.epoll) { system_epoll_ctl(epfd, operation, watched, &event) }
@@ -35,15 +37,18 @@ extension SocketCalls {
     }
 
     /// `epoll_wait` into `events` (layout-compatible with `epoll_event`), at least one.
-    static func epollWait(_ epfd: CInt, _ events: UnsafeMutableBufferPointer<EventPoller.Event>, timeout: Duration?) throws(SocketError) -> Int {
+    static func epollWait(_ epfd: CInt, _ events: UnsafeMutableBufferPointer<EventPoller.Event>, timeout: Duration?)
+        throws(SocketError) -> Int
+    {
         guard let base = events.baseAddress, !events.isEmpty else {
             throw SocketError(.epoll, .invalidArgument("epoll_wait needs room for at least one event"))
         }
         let milliseconds = try timeoutMilliseconds(timeout, for: .epoll)
         let capacity = CInt(clamping: events.count)
-        return Int(try base.withMemoryRebound(to: epoll_event.self, capacity: events.count) { (raw) throws(SocketError) in
-            try syscall(.epoll) { system_epoll_wait(epfd, raw, capacity, milliseconds) }
-        })
+        return Int(
+            try base.withMemoryRebound(to: epoll_event.self, capacity: events.count) { (raw) throws(SocketError) in
+                try syscall(.epoll) { system_epoll_wait(epfd, raw, capacity, milliseconds) }
+            })
     }
 }
 #endif

@@ -79,7 +79,7 @@ struct FileTransfer {
         do {
             sent = try nonBlockingSyscall(.sendFile) { system_sendfile(socket, file, &offset, chunk) }
         } catch let error where error.errno == .invalidArgument || error.errno == Errno(rawValue: ENOSYS) {
-            usePortablePath = true   // not a file sendfile can map (or no sendfile): read and send instead
+            usePortablePath = true  // not a file sendfile can map (or no sendfile): read and send instead
             return 0
         }
         if sent == 0 { throw endOfFile() }
@@ -105,8 +105,10 @@ struct FileTransfer {
     }
 
     private func endOfFile() -> SocketError {
-        SocketError(.sendFile, .invalidArgument(
-            "the file ended at byte \(position), \(remaining) bytes short of what was asked for"))
+        SocketError(
+            .sendFile,
+            .invalidArgument(
+                "the file ended at byte \(position), \(remaining) bytes short of what was asked for"))
     }
 
     /// Waits for room in the send buffer of a non-blocking socket; on a blocking

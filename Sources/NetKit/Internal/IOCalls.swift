@@ -30,9 +30,13 @@ extension SocketCalls {
     @usableFromInline
     @inline(never)
     static func emptyBuffer(_ operation: SocketError.Operation, stream: Bool) -> SocketError {
-        SocketError(operation, .invalidArgument(stream
-            ? "cannot receive into an empty buffer: a 0-byte result would look like end of stream"
-            : "cannot receive into an empty buffer: the datagram would be dropped (use .peek to look at its length)"))
+        SocketError(
+            operation,
+            .invalidArgument(
+                stream
+                    ? "cannot receive into an empty buffer: a 0-byte result would look like end of stream"
+                    : "cannot receive into an empty buffer: the datagram would be dropped (use .peek to look at its length)"
+            ))
     }
 
     /// Whether a receive into `buffer` with `flags` would lose data unseen.
@@ -61,13 +65,17 @@ extension SocketCalls {
 
     /// `send(2)` as the socket's mode has it, with "would block" (a send timeout
     /// on a blocking socket, a full buffer on a non-blocking one) as `nil`.
-    static func sendUnlessWouldBlock(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, flags: CInt) throws(SocketError) -> Int? {
+    static func sendUnlessWouldBlock(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, flags: CInt) throws(SocketError)
+        -> Int?
+    {
         let flags = flags | sendFlags
         return try nonBlockingSyscall(.send) { system_send(fd, bytes.baseAddress, bytes.count, flags) }
     }
 
     /// Blocking `recv(2)` on a stream: refuses an empty buffer (its 0 would read as end of stream).
-    static func receiveStream(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> Int {
+    static func receiveStream(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> Int
+    {
         guard !buffer.isEmpty else { throw emptyBuffer(.receive, stream: true) }
         return try blockingSyscall(.receive, descriptor: fd, flags: flags) {
             system_recv(fd, buffer.baseAddress, buffer.count, flags)
@@ -75,7 +83,9 @@ extension SocketCalls {
     }
 
     /// Non-blocking `recv(2)` on a stream: `nil` when nothing is there yet, 0 at end of stream.
-    static func tryReceiveStream(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> Int? {
+    static func tryReceiveStream(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> Int?
+    {
         guard !buffer.isEmpty else { throw emptyBuffer(.receive, stream: true) }
         let flags = flags | dontWait
         return try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags) }
@@ -83,12 +93,16 @@ extension SocketCalls {
 
     /// Blocking `recv(2)` of one datagram: its full length (`MSG_TRUNC`).
     @inlinable
-    static func receiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> Int {
+    static func receiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> Int
+    {
         try _receiveDatagram(fd, buffer, flags)
     }
 
     /// Non-blocking `recv(2)` of one datagram: its full length, or `nil` when none is queued.
-    static func tryReceiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> Int? {
+    static func tryReceiveDatagram(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> Int?
+    {
         if dropsData(buffer, flags) { throw emptyBuffer(.receive, stream: false) }
         let flags = flags | truncFlag | dontWait
         return try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags) }
@@ -105,8 +119,9 @@ extension SocketCalls {
         if case .ipv4(let ip, let port) = address {
             var sin = sockaddr_in(ip, port: port)
             return try withUnsafePointer(to: &sin) { (pointer) throws(SocketError) -> Int in
-                try _sendToEncoded(fd, bytes, flags, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
-                                   socklen_t(MemoryLayout<sockaddr_in>.size), address)
+                try _sendToEncoded(
+                    fd, bytes, flags, UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self),
+                    socklen_t(MemoryLayout<sockaddr_in>.size), address)
             }
         }
         return try _sendToAny(fd, bytes, flags, address)
@@ -154,15 +169,20 @@ extension SocketCalls {
         if dropsData(buffer, flags) { throw emptyBuffer(.receiveFrom, stream: false) }
         let flags = flags | truncFlag | dontWait
         // Uninitialised stack storage, as C would declare it: the kernel writes it.
-        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (storage) throws(SocketError) -> ReceivedDatagram? in
+        return try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) {
+            (storage) throws(SocketError) -> ReceivedDatagram? in
             let address = UnsafeMutableRawPointer(storage.baseAddress!).assumingMemoryBound(to: sockaddr.self)
             var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             // The closure is written inline (not stored in a constant) so it stays
             // non-escaping: a stored closure would box `addressLength` and pay for
             // dynamic exclusivity checks on every datagram.
-            guard let length = try nonBlockingSyscall(.receiveFrom, {
-                system_recvfrom(fd, buffer.baseAddress, buffer.count, flags, address, &addressLength)
-            }) else { return nil }
+            guard
+                let length = try nonBlockingSyscall(
+                    .receiveFrom,
+                    {
+                        system_recvfrom(fd, buffer.baseAddress, buffer.count, flags, address, &addressLength)
+                    })
+            else { return nil }
             let sender = SocketAddress.decodeFast(address, length: addressLength)
             return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: sender)
         }
@@ -205,7 +225,9 @@ func _sendToEncoded(
 
 /// `sendto` to any address, encoded here.
 @usableFromInline
-func _sendToAny(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ address: SocketAddress) throws(SocketError) -> Int {
+func _sendToAny(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, _ flags: CInt, _ address: SocketAddress)
+    throws(SocketError) -> Int
+{
     try address.withUnsafeSockaddr { (pointer, length) throws(SocketError) -> Int in
         try _sendToEncoded(fd, bytes, flags, pointer, length, address)
     }

@@ -13,8 +13,10 @@ extension SocketCalls {
         _ fd: CInt, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages, flags: CInt
     ) throws(SocketError) -> Int {
         let flags = flags | sendFlags
-        let family = address?.family ?? control.packetInfo.map { $0.address.isIPv6 ? AddressFamily.ipv6 : .ipv4 } ?? .ipv4
-        return try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> Int in
+        let family =
+            address?.family ?? control.packetInfo.map { $0.address.isIPv6 ? AddressFamily.ipv6 : .ipv4 } ?? .ipv4
+        return try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) {
+            (controlBuffer) throws(SocketError) -> Int in
             var writer = ControlMessageWriter(controlBuffer)
             guard control.encode(into: &writer, family: family) else {
                 throw SocketError(.sendMessage, .invalidArgument("too many control messages"), address: address)
@@ -28,13 +30,17 @@ extension SocketCalls {
                 header.msg_control = used > 0 ? controlBuffer.baseAddress : nil
                 header.msg_controllen = .init(used)
                 guard let address else {
-                    return try blockingSyscall(.sendMessage, descriptor: fd, flags: flags) { system_sendmsg(fd, &header, flags) }
+                    return try blockingSyscall(.sendMessage, descriptor: fd, flags: flags) {
+                        system_sendmsg(fd, &header, flags)
+                    }
                 }
                 return try address.withFastSockaddr { (pointer, length) throws(SocketError) -> Int in
                     header.msg_name = UnsafeMutableRawPointer(mutating: pointer)
                     header.msg_namelen = length
                     do throws(SocketError) {
-                        return try blockingSyscall(.sendMessage, descriptor: fd, flags: flags) { system_sendmsg(fd, &header, flags) }
+                        return try blockingSyscall(.sendMessage, descriptor: fd, flags: flags) {
+                            system_sendmsg(fd, &header, flags)
+                        }
                     } catch {
                         throw error.addingAddress(address)
                     }
@@ -44,20 +50,28 @@ extension SocketCalls {
     }
 
     /// Blocking `recvmsg(2)` of one datagram with its control messages.
-    static func receiveMessage(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> ReceivedMessage {
+    static func receiveMessage(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> ReceivedMessage
+    {
         let flags = flags | truncFlag
         return try withReceiveHeader(buffer) { (header, address) throws(SocketError) -> ReceivedMessage in
             // Inline closures stay non-escaping: no boxed `header`, no dynamic exclusivity checks.
-            let length = try blockingSyscall(.receiveMessage, descriptor: fd, flags: flags) { system_recvmsg(fd, &header, flags) }
+            let length = try blockingSyscall(.receiveMessage, descriptor: fd, flags: flags) {
+                system_recvmsg(fd, &header, flags)
+            }
             return received(header, address, length: length, buffer: buffer)
         }
     }
 
     /// Non-blocking `recvmsg(2)`: `nil` when no datagram is queued.
-    static func tryReceiveMessage(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError) -> ReceivedMessage? {
+    static func tryReceiveMessage(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer, flags: CInt) throws(SocketError)
+        -> ReceivedMessage?
+    {
         let flags = flags | truncFlag | dontWait
         return try withReceiveHeader(buffer) { (header, address) throws(SocketError) -> ReceivedMessage? in
-            guard let length = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, &header, flags) }) else { return nil }
+            guard let length = try nonBlockingSyscall(.receiveMessage, { system_recvmsg(fd, &header, flags) }) else {
+                return nil
+            }
             return received(header, address, length: length, buffer: buffer)
         }
     }
@@ -85,7 +99,8 @@ extension SocketCalls {
         _ body: (inout msghdr, UnsafePointer<sockaddr>) throws(SocketError) -> R
     ) throws(SocketError) -> R {
         try withUnsafeTemporaryAllocation(of: sockaddr_storage.self, capacity: 1) { (name) throws(SocketError) -> R in
-            try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> R in
+            try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) {
+                (controlBuffer) throws(SocketError) -> R in
                 var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
                 return try withUnsafeMutablePointer(to: &vector) { (vectorPointer) throws(SocketError) -> R in
                     var header = msghdr()
@@ -104,14 +119,17 @@ extension SocketCalls {
 
     #if os(Linux)
     /// `recvmsg(2)` with `MSG_ERRQUEUE`, never waiting: `nil` when the queue is empty.
-    static func tryReceiveError(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> ErrorQueueEntry? {
+    static func tryReceiveError(_ fd: CInt, _ buffer: UnsafeMutableRawBufferPointer) throws(SocketError)
+        -> ErrorQueueEntry?
+    {
         try withReceiveHeader(buffer) { (header, address) throws(SocketError) -> ErrorQueueEntry? in
             let length = try nonBlockingSyscall(.receiveMessage) {
                 system_recvmsg(fd, &header, CNK_MSG_ERRQUEUE | CInt(MSG_DONTWAIT))
             }
             guard let length else { return nil }
             var entry: ErrorQueueEntry?
-            _ = ControlMessages(decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &entry)
+            _ = ControlMessages(
+                decoding: ControlMessageReader(header.msg_control, length: Int(header.msg_controllen)), error: &entry)
             guard var entry else {
                 throw SocketError(.receiveMessage, .invalidArgument("the error queue held a message without an error"))
             }
@@ -123,9 +141,12 @@ extension SocketCalls {
 
     /// The kernel's offload support, probed once with a throwaway socket.
     static let offloadSupport: (segmentation: Bool, receive: Bool) = {
-        guard let fd = try? SocketCalls.open(family: .ipv4, type: CNK_SOCK_DGRAM, protocol: 0) else { return (false, false) }
+        guard let fd = try? SocketCalls.open(family: .ipv4, type: CNK_SOCK_DGRAM, protocol: 0) else {
+            return (false, false)
+        }
         defer { _ = system_close(fd) }
-        let segmentation = (try? getRawOption(fd: fd, level: CNK_IPPROTO_UDP, name: CNK_UDP_SEGMENT, as: CInt.self, zero: 0)) != nil
+        let segmentation =
+            (try? getRawOption(fd: fd, level: CNK_IPPROTO_UDP, name: CNK_UDP_SEGMENT, as: CInt.self, zero: 0)) != nil
         let receive = (try? setRawOption(fd: fd, level: CNK_IPPROTO_UDP, name: CNK_UDP_GRO, CInt(1))) != nil
         return (segmentation, receive)
     }()

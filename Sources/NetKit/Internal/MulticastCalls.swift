@@ -19,7 +19,9 @@ enum MulticastCalls {
     }
 
     /// `IPV6_JOIN_GROUP`/`IPV6_LEAVE_GROUP` with a `struct ipv6_mreq`.
-    static func changeMembership(_ fd: CInt, _ group: IPv6Address, interfaceIndex: UInt32, join: Bool) throws(SocketError) {
+    static func changeMembership(_ fd: CInt, _ group: IPv6Address, interfaceIndex: UInt32, join: Bool)
+        throws(SocketError)
+    {
         let name = join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP
         let cName = join ? "IPPROTO_IPV6, IPV6_JOIN_GROUP" : "IPPROTO_IPV6, IPV6_LEAVE_GROUP"
         guard group.isMulticast else { throw notMulticast(.v6(group), cName) }
@@ -32,7 +34,9 @@ enum MulticastCalls {
     /// `IPV6_MULTICAST_IF` with an index, or `IP_MULTICAST_IF` with a `struct ip_mreqn`.
     static func setInterface(_ fd: CInt, index: UInt32, ipv6: Bool) throws(SocketError) {
         if ipv6 {
-            try setOption(fd, level: CNK_IPPROTO_IPV6, name: IPV6_MULTICAST_IF, "IPPROTO_IPV6, IPV6_MULTICAST_IF", CInt(bitPattern: index))
+            try setOption(
+                fd, level: CNK_IPPROTO_IPV6, name: IPV6_MULTICAST_IF, "IPPROTO_IPV6, IPV6_MULTICAST_IF",
+                CInt(bitPattern: index))
         } else {
             var request = ip_mreqn()
             request.imr_ifindex = CInt(bitPattern: index)
@@ -52,7 +56,9 @@ enum MulticastCalls {
     }
 
     /// `setsockopt` with a C struct value, naming the option in the error.
-    private static func setOption<T>(_ fd: CInt, level: CInt, name: CInt, _ cName: String, _ value: T) throws(SocketError) {
+    private static func setOption<T>(_ fd: CInt, level: CInt, name: CInt, _ cName: String, _ value: T)
+        throws(SocketError)
+    {
         do {
             try setRawOption(fd: fd, level: level, name: name, value)
         } catch {

@@ -9,9 +9,10 @@ extension SocketCalls {
     static func poll(_ items: UnsafeMutableBufferPointer<PollItem>, timeout: Duration?) throws(SocketError) -> Int {
         let milliseconds = try timeoutMilliseconds(timeout, for: .poll)
         let count = nfds_t(items.count)
-        return Int(try items.withMemoryRebound(to: pollfd.self) { (raw) throws(SocketError) in
-            try syscall(.poll) { system_poll(raw.baseAddress, count, milliseconds) }
-        })
+        return Int(
+            try items.withMemoryRebound(to: pollfd.self) { (raw) throws(SocketError) in
+                try syscall(.poll) { system_poll(raw.baseAddress, count, milliseconds) }
+            })
     }
 
     /// Waits until `fd` is ready for `interest` or `timeout` passes: 1 when ready, 0 on timeout.

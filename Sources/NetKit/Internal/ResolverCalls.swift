@@ -27,13 +27,14 @@ enum ResolverCalls {
         while let entry = node?.pointee {
             node = entry.ai_next
             guard let cAddress = entry.ai_addr,
-                  let address = SocketAddress(unsafeSockaddr: cAddress, length: entry.ai_addrlen)
+                let address = SocketAddress(unsafeSockaddr: cAddress, length: entry.ai_addrlen)
             else { continue }
-            results.append(AddressInfo(
-                address: address,
-                socketType: SocketType(rawValue: entry.ai_socktype),
-                protocol: IPProtocol(rawValue: entry.ai_protocol),
-                canonicalName: entry.ai_canonname.map { String(cString: $0) }))
+            results.append(
+                AddressInfo(
+                    address: address,
+                    socketType: SocketType(rawValue: entry.ai_socktype),
+                    protocol: IPProtocol(rawValue: entry.ai_protocol),
+                    canonicalName: entry.ai_canonname.map { String(cString: $0) }))
         }
         return results
     }
@@ -51,10 +52,11 @@ enum ResolverCalls {
             host.withUnsafeMutableBufferPointer { hostBuffer in
                 service.withUnsafeMutableBufferPointer { serviceBuffer in
                     retryingResolverCall {
-                        system_getnameinfo(cAddress, length,
-                                           hostBuffer.baseAddress, socklen_t(hostBuffer.count),
-                                           serviceBuffer.baseAddress, socklen_t(serviceBuffer.count),
-                                           flags)
+                        system_getnameinfo(
+                            cAddress, length,
+                            hostBuffer.baseAddress, socklen_t(hostBuffer.count),
+                            serviceBuffer.baseAddress, socklen_t(serviceBuffer.count),
+                            flags)
                     }
                 }
             }
@@ -69,28 +71,40 @@ enum ResolverCalls {
 
     // MARK: - Services and protocols
 
-    static func service(named name: UnsafePointer<CChar>, protocol proto: UnsafePointer<CChar>?) throws(SocketError) -> ServiceEntry? {
+    static func service(named name: UnsafePointer<CChar>, protocol proto: UnsafePointer<CChar>?) throws(SocketError)
+        -> ServiceEntry?
+    {
         try growingLookup(.getServiceEntry, entry: servent()) { entry, buffer, length, result in
             system_getservbyname_r(name, proto, entry, buffer, length, result)
-        } convert: { ServiceEntry($0) }
+        } convert: {
+            ServiceEntry($0)
+        }
     }
 
-    static func service(port networkPort: CInt, protocol proto: UnsafePointer<CChar>?) throws(SocketError) -> ServiceEntry? {
+    static func service(port networkPort: CInt, protocol proto: UnsafePointer<CChar>?) throws(SocketError)
+        -> ServiceEntry?
+    {
         try growingLookup(.getServiceEntry, entry: servent()) { entry, buffer, length, result in
             system_getservbyport_r(networkPort, proto, entry, buffer, length, result)
-        } convert: { ServiceEntry($0) }
+        } convert: {
+            ServiceEntry($0)
+        }
     }
 
     static func protocolEntry(named name: UnsafePointer<CChar>) throws(SocketError) -> ProtocolEntry? {
         try growingLookup(.getProtocolEntry, entry: protoent()) { entry, buffer, length, result in
             system_getprotobyname_r(name, entry, buffer, length, result)
-        } convert: { ProtocolEntry($0) }
+        } convert: {
+            ProtocolEntry($0)
+        }
     }
 
     static func protocolEntry(number: CInt) throws(SocketError) -> ProtocolEntry? {
         try growingLookup(.getProtocolEntry, entry: protoent()) { entry, buffer, length, result in
             system_getprotobynumber_r(number, entry, buffer, length, result)
-        } convert: { ProtocolEntry($0) }
+        } convert: {
+            ProtocolEntry($0)
+        }
     }
     /// The first buffer size tried for the strings of an entry.
     static let initialLookupBufferSize = 1024
@@ -105,14 +119,17 @@ enum ResolverCalls {
     /// too: glibc returns it when the database file is missing.
     static func growingLookup<Entry, Value>(
         _ operation: SocketError.Operation, entry: Entry, initialSize: Int = initialLookupBufferSize,
-        _ call: (UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, Int,
-                 UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>) -> CInt,
+        _ call: (
+            UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, Int,
+            UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
+        ) -> CInt,
         convert: (Entry) -> Value
     ) throws(SocketError) -> Value? {
         var size = max(initialSize, 1)
         var entry = entry
         while true {
-            let outcome: LookupOutcome<Value> = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+            let outcome: LookupOutcome<Value> = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) {
+                buffer in
                 // Never nil: the capacity is at least 1.
                 guard let base = buffer.baseAddress else { return .failed(.noMemory) }
                 var result: UnsafeMutablePointer<Entry>? = nil
@@ -171,7 +188,8 @@ extension ResolverCalls {
             return index
         } catch {
             if error == .tooManyOpenFiles || error == Errno(rawValue: ENFILE),
-               let index = knownInterfaces.withLock({ $0[name] }) {
+                let index = knownInterfaces.withLock({ $0[name] })
+            {
                 return index
             }
             throw SocketError(.interfaceIndex, errno: error)

@@ -76,23 +76,27 @@ extension SocketAddress {
         case AF_INET6:
             guard Int(length) >= MemoryLayout<sockaddr_in6>.size else { return nil }
             let sin6 = raw.loadUnaligned(as: sockaddr_in6.self)
-            decoded = .ipv6(IPv6Address(sin6.sin6_addr, scopeID: sin6.sin6_scope_id),
-                            port: UInt16(bigEndian: sin6.sin6_port),
-                            flowInfo: UInt32(bigEndian: sin6.sin6_flowinfo))
+            decoded = .ipv6(
+                IPv6Address(sin6.sin6_addr, scopeID: sin6.sin6_scope_id),
+                port: UInt16(bigEndian: sin6.sin6_port),
+                flowInfo: UInt32(bigEndian: sin6.sin6_flowinfo))
         case AF_UNIX:
             let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
             let count = min(Int(length), MemoryLayout<sockaddr_un>.size) - pathOffset
             guard count > 0 else {
                 // An unnamed socket (socketpair, unbound client).
-                decoded = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(start: nil, count: 0), isAbstract: false))
+                decoded = .unix(
+                    UnixSocketPath(copying: UnsafeRawBufferPointer(start: nil, count: 0), isAbstract: false))
                 return decoded
             }
             let bytes = UnsafeRawBufferPointer(start: raw + pathOffset, count: count)
             if bytes[0] == 0 {
-                decoded = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[1...]), isAbstract: true))
+                decoded = .unix(
+                    UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[1...]), isAbstract: true))
             } else {
                 let end = bytes.firstIndex(of: 0) ?? count
-                decoded = .unix(UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[..<end]), isAbstract: false))
+                decoded = .unix(
+                    UnixSocketPath(copying: UnsafeRawBufferPointer(rebasing: bytes[..<end]), isAbstract: false))
             }
         default:
             return nil

@@ -62,7 +62,8 @@ enum SocketCalls {
         try makeSafe(accepted)
         #endif
         // An unnamed Unix-domain peer has an empty name.
-        let peer = SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
+        let peer =
+            SocketAddress(storage: storage, length: length) ?? .unix(UnixSocketPath(rawBytes: [], isAbstract: false))
         return (accepted, peer)
     }
 
@@ -134,7 +135,8 @@ enum SocketCalls {
             }
         }
         guard let address else {
-            throw SocketError(operation, .invalidArgument("the socket has an address of a family NetKit does not model"))
+            throw SocketError(
+                operation, .invalidArgument("the socket has an address of a family NetKit does not model"))
         }
         return address
     }

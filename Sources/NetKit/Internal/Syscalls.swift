@@ -91,7 +91,9 @@ func system_recvmsg(_ fd: CInt, _ msg: UnsafeMutablePointer<msghdr>, _ flags: CI
 
 #if os(Linux)
 @inline(__always)
-func system_sendmmsg(_ fd: CInt, _ msgs: UnsafeMutablePointer<cnk_mmsghdr>, _ count: CUnsignedInt, _ flags: CInt) -> CInt {
+func system_sendmmsg(_ fd: CInt, _ msgs: UnsafeMutablePointer<cnk_mmsghdr>, _ count: CUnsignedInt, _ flags: CInt)
+    -> CInt
+{
     if mockedFailure("sendmmsg") { return -1 }
     return cnk_sendmmsg(fd, msgs, count, flags)
 }
@@ -118,7 +120,8 @@ func system_epoll_ctl(_ epfd: CInt, _ op: CInt, _ fd: CInt, _ event: UnsafeMutab
 }
 
 @inline(__always)
-func system_epoll_wait(_ epfd: CInt, _ events: UnsafeMutablePointer<epoll_event>, _ max: CInt, _ timeout: CInt) -> CInt {
+func system_epoll_wait(_ epfd: CInt, _ events: UnsafeMutablePointer<epoll_event>, _ max: CInt, _ timeout: CInt) -> CInt
+{
     if mockedFailure("epoll_wait") { return -1 }
     return epoll_wait(epfd, events, max, timeout)
 }
@@ -137,13 +140,17 @@ func system_close(_ fd: CInt) -> CInt {
 }
 
 @inline(__always)
-func system_getsockname(_ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>) -> CInt {
+func system_getsockname(_ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>)
+    -> CInt
+{
     if mockedFailure("getsockname") { return -1 }
     return getsockname(fd, addr, len)
 }
 
 @inline(__always)
-func system_getpeername(_ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>) -> CInt {
+func system_getpeername(_ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>)
+    -> CInt
+{
     if mockedFailure("getpeername") { return -1 }
     return getpeername(fd, addr, len)
 }
@@ -213,7 +220,8 @@ func system_getnameinfo(
 @inline(__always)
 func system_getservbyname_r(
     _ name: UnsafePointer<CChar>, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
-    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int,
+    _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
 ) -> CInt {
     result.pointee = nil
     if mockedFailure("getservbyname_r") { return cnk_errno() }
@@ -230,7 +238,8 @@ func system_getservbyname_r(
 @inline(__always)
 func system_getservbyport_r(
     _ port: CInt, _ proto: UnsafePointer<CChar>?, _ resultBuffer: UnsafeMutablePointer<servent>,
-    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int,
+    _ result: UnsafeMutablePointer<UnsafeMutablePointer<servent>?>
 ) -> CInt {
     result.pointee = nil
     if mockedFailure("getservbyport_r") { return cnk_errno() }
@@ -247,7 +256,8 @@ func system_getservbyport_r(
 @inline(__always)
 func system_getprotobyname_r(
     _ name: UnsafePointer<CChar>, _ resultBuffer: UnsafeMutablePointer<protoent>,
-    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int,
+    _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
 ) -> CInt {
     result.pointee = nil
     if mockedFailure("getprotobyname_r") { return cnk_errno() }
@@ -264,7 +274,8 @@ func system_getprotobyname_r(
 @inline(__always)
 func system_getprotobynumber_r(
     _ number: CInt, _ resultBuffer: UnsafeMutablePointer<protoent>,
-    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int, _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
+    _ buffer: UnsafeMutablePointer<CChar>, _ bufferLength: Int,
+    _ result: UnsafeMutablePointer<UnsafeMutablePointer<protoent>?>
 ) -> CInt {
     result.pointee = nil
     if mockedFailure("getprotobynumber_r") { return cnk_errno() }

@@ -11,7 +11,7 @@ extension SocketCalls {
             try bind(fd, to: address)
         } catch {
             guard removingStaleFile, error.errno == .addressInUse, case .unix(let path) = address, !path.isAbstract,
-                  try isStaleSocketFile(path)
+                try isStaleSocketFile(path)
             else { throw error }
             try removeSocketFile(path)
             try bind(fd, to: address)
@@ -37,7 +37,7 @@ extension SocketCalls {
         _ = try withPathCString(path) { (cPath) throws(SocketError) in
             do throws(Errno) {
                 return try retryingOnInterrupt { system_unlink(cPath) }
-            } catch where error == .noSuchFileOrDirectory {
+            } catch  where error == .noSuchFileOrDirectory {
                 return 0
             } catch {
                 throw SocketError(.unlink, errno: error, address: .unix(path))
@@ -50,9 +50,11 @@ extension SocketCalls {
         _ path: UnixSocketPath, _ body: (UnsafePointer<CChar>) throws(SocketError) -> R
     ) throws(SocketError) -> R {
         try path.withUnsafeBytes { (bytes) throws(SocketError) -> R in
-            try withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { (buffer) throws(SocketError) -> R in
+            try withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) {
+                (buffer) throws(SocketError) -> R in
                 let base = buffer.baseAddress!
-                UnsafeMutableRawPointer(base).copyMemory(from: bytes.baseAddress ?? UnsafeRawPointer(base), byteCount: bytes.count)
+                UnsafeMutableRawPointer(base).copyMemory(
+                    from: bytes.baseAddress ?? UnsafeRawPointer(base), byteCount: bytes.count)
                 base[bytes.count] = 0
                 return try body(base)
             }

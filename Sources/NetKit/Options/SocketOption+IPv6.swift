@@ -25,5 +25,7 @@ extension SocketOption where Value == Int {
         Self(CNK_IPPROTO_IPV6, "IPPROTO_IPV6", IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS", .integer)
     }
     /// The traffic-class byte (DSCP and ECN) of outgoing IPv6 packets. The corresponding C constant is `IPV6_TCLASS`.
-    public static var ipv6TrafficClass: Self { Self(CNK_IPPROTO_IPV6, "IPPROTO_IPV6", IPV6_TCLASS, "IPV6_TCLASS", .integer) }
+    public static var ipv6TrafficClass: Self {
+        Self(CNK_IPPROTO_IPV6, "IPPROTO_IPV6", IPV6_TCLASS, "IPV6_TCLASS", .integer)
+    }
 }

@@ -18,10 +18,16 @@ extension SocketOption where Value == Int {
         #endif
     }
     /// Seconds between unanswered keep-alive probes. The corresponding C constant is `TCP_KEEPINTVL`.
-    public static var keepAliveInterval: Self { Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_KEEPINTVL, "TCP_KEEPINTVL", .integer) }
+    public static var keepAliveInterval: Self {
+        Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_KEEPINTVL, "TCP_KEEPINTVL", .integer)
+    }
     /// Unanswered keep-alive probes before the connection is dropped. The corresponding C constant is `TCP_KEEPCNT`.
-    public static var keepAliveCount: Self { Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_KEEPCNT, "TCP_KEEPCNT", .integer) }
+    public static var keepAliveCount: Self {
+        Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_KEEPCNT, "TCP_KEEPCNT", .integer)
+    }
     /// The largest segment TCP sends, in bytes; set before connecting to lower it.
     /// The corresponding C constant is `TCP_MAXSEG`.
-    public static var maximumSegmentSize: Self { Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_MAXSEG, "TCP_MAXSEG", .integer) }
+    public static var maximumSegmentSize: Self {
+        Self(CNK_IPPROTO_TCP, "IPPROTO_TCP", TCP_MAXSEG, "TCP_MAXSEG", .integer)
+    }
 }

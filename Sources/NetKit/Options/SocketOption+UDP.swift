@@ -20,7 +20,9 @@ extension SocketOption where Value == Bool {
     }
     /// Delivers the type-of-service byte (ECN included) with each IPv4 datagram
     /// (``ControlMessages/trafficClass``). The corresponding C constant is `IP_RECVTOS`.
-    public static var ipv4ReceiveTypeOfService: Self { Self(CNK_IPPROTO_IP, "IPPROTO_IP", IP_RECVTOS, "IP_RECVTOS", .flag) }
+    public static var ipv4ReceiveTypeOfService: Self {
+        Self(CNK_IPPROTO_IP, "IPPROTO_IP", IP_RECVTOS, "IP_RECVTOS", .flag)
+    }
     /// Delivers the traffic class (ECN included) with each IPv6 datagram.
     /// The corresponding C constant is `IPV6_RECVTCLASS`.
     public static var ipv6ReceiveTrafficClass: Self {
@@ -34,10 +36,14 @@ extension SocketOption where Value == Bool {
     /// The corresponding C constant is `IP_RECVERR`.
     public static var ipv4ReceiveErrors: Self { Self(CNK_IPPROTO_IP, "IPPROTO_IP", IP_RECVERR, "IP_RECVERR", .flag) }
     /// Queues ICMPv6 errors for the socket. The corresponding C constant is `IPV6_RECVERR`.
-    public static var ipv6ReceiveErrors: Self { Self(CNK_IPPROTO_IPV6, "IPPROTO_IPV6", IPV6_RECVERR, "IPV6_RECVERR", .flag) }
+    public static var ipv6ReceiveErrors: Self {
+        Self(CNK_IPPROTO_IPV6, "IPPROTO_IPV6", IPV6_RECVERR, "IPV6_RECVERR", .flag)
+    }
     /// Delivers the kernel's receive time with each datagram (``ControlMessages/timestamp``).
     /// The corresponding C constant is `SO_TIMESTAMPNS`.
-    public static var receiveTimestamp: Self { Self(SOL_SOCKET, "SOL_SOCKET", CNK_SO_TIMESTAMPNS, "SO_TIMESTAMPNS", .flag) }
+    public static var receiveTimestamp: Self {
+        Self(SOL_SOCKET, "SOL_SOCKET", CNK_SO_TIMESTAMPNS, "SO_TIMESTAMPNS", .flag)
+    }
     /// Delivers the socket's drop counter with each datagram (``ControlMessages/dropCount``).
     /// The corresponding C constant is `SO_RXQ_OVFL`.
     public static var receiveDropCount: Self { Self(SOL_SOCKET, "SOL_SOCKET", CNK_SO_RXQ_OVFL, "SO_RXQ_OVFL", .flag) }
@@ -50,6 +56,8 @@ extension SocketOption where Value == Bool {
 extension SocketOption where Value == Int {
     /// Splits every send into datagrams of this many bytes in the kernel (UDP GSO); 0 turns it off.
     /// The corresponding C constant is `UDP_SEGMENT`.
-    public static var udpSegment: Self { Self(CNK_IPPROTO_UDP, "IPPROTO_UDP", CNK_UDP_SEGMENT, "UDP_SEGMENT", .integer) }
+    public static var udpSegment: Self {
+        Self(CNK_IPPROTO_UDP, "IPPROTO_UDP", CNK_UDP_SEGMENT, "UDP_SEGMENT", .integer)
+    }
 }
 #endif

@@ -25,7 +25,9 @@ public struct SocketOption<Value: SocketOptionValue>: Sendable, Hashable, Custom
     let codec: OptionCodec<Value>
 
     /// A named option of the catalogue.
-    init(_ level: CInt, _ levelName: StaticString, _ name: CInt, _ optionName: StaticString, _ codec: OptionCodec<Value>) {
+    init(
+        _ level: CInt, _ levelName: StaticString, _ name: CInt, _ optionName: StaticString, _ codec: OptionCodec<Value>
+    ) {
         self.level = level
         self.name = name
         self.cNames = (levelName, optionName)

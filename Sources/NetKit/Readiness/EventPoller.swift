@@ -37,7 +37,6 @@ public struct EventPoller: ~Copyable, Sendable {
         owner = DescriptorOwner(descriptor)
     }
 
-
     /// Closes the epoll set and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.
@@ -64,7 +63,9 @@ public struct EventPoller: ~Copyable, Sendable {
     /// The corresponding C call is `epoll_ctl(EPOLL_CTL_ADD)`.
     ///
     /// - Throws: ``SocketError`` from `epoll_ctl`, such as `EEXIST` when already registered.
-    public func register<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64) throws(SocketError) {
+    public func register<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64)
+        throws(SocketError)
+    {
         try register(descriptor: socket.unsafeDescriptor, interest: interest, token: token)
     }
 
@@ -79,7 +80,9 @@ public struct EventPoller: ~Copyable, Sendable {
     ///
     /// Re-arms a ``Interest/oneShot`` registration.
     /// - Throws: ``SocketError`` from `epoll_ctl`, such as `ENOENT` when not registered.
-    public func modify<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64) throws(SocketError) {
+    public func modify<S: Socket & ~Copyable>(_ socket: borrowing S, interest: Interest, token: UInt64)
+        throws(SocketError)
+    {
         try modify(descriptor: socket.unsafeDescriptor, interest: interest, token: token)
     }
 
@@ -124,7 +127,9 @@ public struct EventPoller: ~Copyable, Sendable {
     ///
     /// - Throws: ``SocketError`` from `epoll_wait`.
     public func wait(into events: inout [Event], timeout: Duration?) throws(SocketError) -> Int {
-        try events.withUnsafeMutableBufferPointer { (buffer) throws(SocketError) in try wait(into: buffer, timeout: timeout) }
+        try events.withUnsafeMutableBufferPointer { (buffer) throws(SocketError) in
+            try wait(into: buffer, timeout: timeout)
+        }
     }
 }
 #endif

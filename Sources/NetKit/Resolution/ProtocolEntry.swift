@@ -18,9 +18,10 @@ public struct ProtocolEntry: Hashable, Sendable, CustomStringConvertible {
 
     /// Copies a C entry.
     init(_ entry: protoent) {
-        self.init(name: entry.p_name.map { String(cString: $0) } ?? "",
-                  number: entry.p_proto,
-                  aliases: stringList(entry.p_aliases))
+        self.init(
+            name: entry.p_name.map { String(cString: $0) } ?? "",
+            number: entry.p_proto,
+            aliases: stringList(entry.p_aliases))
     }
 
     /// The number as an ``IPProtocol``, to create a socket with.

@@ -76,8 +76,10 @@ final class PendingResolution: Sendable {
 
     /// The error for a system failure around the resolution, naming the query.
     func failure(systemError: Errno) -> SocketError {
-        SocketError(.getaddrinfo, .resolution(
-            ResolverError(code: EAI_SYSTEM, systemError: systemError, host: host, service: service)))
+        SocketError(
+            .getaddrinfo,
+            .resolution(
+                ResolverError(code: EAI_SYSTEM, systemError: systemError, host: host, service: service)))
     }
 
     /// Keeps the continuation; returns false, having resumed it with cancellation,

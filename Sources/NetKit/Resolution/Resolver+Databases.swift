@@ -18,7 +18,8 @@ extension Resolver {
     ///   error, or ``SocketError/Reason/invalidArgument(_:)`` when a name holds a NUL byte.
     public static func service(named name: String, protocol: String? = nil) throws(SocketError) -> ServiceEntry? {
         try withCheckedCString(name, named: "service", for: .getServiceEntry) { (cName) throws(SocketError) in
-            try withOptionalCString(`protocol`, named: "protocol", for: .getServiceEntry) { (cProtocol) throws(SocketError) in
+            try withOptionalCString(`protocol`, named: "protocol", for: .getServiceEntry) {
+                (cProtocol) throws(SocketError) in
                 try ResolverCalls.service(named: cName, protocol: cProtocol)
             }
         }
@@ -38,7 +39,8 @@ extension Resolver {
     ///   error, or ``SocketError/Reason/invalidArgument(_:)`` when `protocol` holds a NUL byte.
     public static func service(port: UInt16, protocol: String? = nil) throws(SocketError) -> ServiceEntry? {
         let networkPort = CInt(port.bigEndian)
-        return try withOptionalCString(`protocol`, named: "protocol", for: .getServiceEntry) { (cProtocol) throws(SocketError) in
+        return try withOptionalCString(`protocol`, named: "protocol", for: .getServiceEntry) {
+            (cProtocol) throws(SocketError) in
             try ResolverCalls.service(port: networkPort, protocol: cProtocol)
         }
     }

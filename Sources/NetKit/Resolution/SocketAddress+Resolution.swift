@@ -24,8 +24,9 @@ extension SocketAddress {
     public static func addresses(
         host: String, port: UInt16, type: SocketType = .stream, family: AddressFamily = .unspecified
     ) throws(SocketError) -> [SocketAddress] {
-        let results = try Resolver.resolve(host: host, service: String(port),
-                                           hints: resolutionHints(type: type, family: family))
+        let results = try Resolver.resolve(
+            host: host, service: String(port),
+            hints: resolutionHints(type: type, family: family))
         return uniqueAddresses(results)
     }
 
@@ -45,8 +46,9 @@ extension SocketAddress {
     public static func addresses(
         host: String, port: UInt16, type: SocketType = .stream, family: AddressFamily = .unspecified
     ) async throws(SocketError) -> [SocketAddress] {
-        let results = try await Resolver.resolve(host: host, service: String(port),
-                                                 hints: resolutionHints(type: type, family: family))
+        let results = try await Resolver.resolve(
+            host: host, service: String(port),
+            hints: resolutionHints(type: type, family: family))
         return uniqueAddresses(results)
     }
 

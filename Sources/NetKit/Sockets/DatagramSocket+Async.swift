@@ -76,7 +76,9 @@ extension DatagramSocket {
     ///   `.timedOut`, ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``;
     ///   `CancellationError`.
     @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, deadline: IODeadline? = nil) async throws -> Int {
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, deadline: IODeadline? = nil)
+        async throws -> Int
+    {
         let registration = try owner.registration()
         return try await registration.perform(.write, .sendTo, deadline: deadline) { () throws(SocketError) in
             try trySend(bytes, to: address)
@@ -88,7 +90,9 @@ extension DatagramSocket {
     /// Contiguous collections are sent in place; others are copied once per attempt. Cancel safe.
     /// - Throws: as ``send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``.
     @discardableResult
-    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, deadline: IODeadline? = nil) async throws -> Int {
+    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, deadline: IODeadline? = nil)
+        async throws -> Int
+    {
         let registration = try owner.registration()
         return try await registration.perform(.write, .sendTo, deadline: deadline) { () throws(SocketError) in
             try withContiguousBytes(bytes) { (raw) throws(SocketError) in try trySend(raw, to: address) }
@@ -154,7 +158,8 @@ extension DatagramSocket {
     /// - Throws: as ``send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``, from `sendmsg`.
     @discardableResult
     public func send(
-        _ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages, deadline: IODeadline? = nil
+        _ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages,
+        deadline: IODeadline? = nil
     ) async throws -> Int {
         let registration = try owner.registration()
         return try await registration.perform(.write, .sendMessage, deadline: deadline) { () throws(SocketError) in
@@ -172,7 +177,9 @@ extension DatagramSocket {
     ) async throws -> Int {
         let registration = try owner.registration()
         return try await registration.perform(.write, .sendMessage, deadline: deadline) { () throws(SocketError) in
-            try withContiguousBytes(bytes) { (raw) throws(SocketError) in try trySendMessage(raw, to: address, control: control) }
+            try withContiguousBytes(bytes) { (raw) throws(SocketError) in
+                try trySendMessage(raw, to: address, control: control)
+            }
         }
     }
 
@@ -186,7 +193,8 @@ extension DatagramSocket {
     @discardableResult
     public func receive(into batch: inout DatagramBatch, deadline: IODeadline? = nil) async throws -> Int {
         let registration = try owner.registration()
-        return try await registration.perform(.read, .receiveMultipleMessages, deadline: deadline) { () throws(SocketError) in
+        return try await registration.perform(.read, .receiveMultipleMessages, deadline: deadline) {
+            () throws(SocketError) in
             try tryReceive(into: &batch)
         }
     }
@@ -206,7 +214,8 @@ extension DatagramSocket {
         let fd = descriptor
         let messages = batch.messages
         let count = batch.count
-        var sent = try await registration.perform(.write, .sendMultipleMessages, deadline: deadline) { () throws(SocketError) in
+        var sent = try await registration.perform(.write, .sendMultipleMessages, deadline: deadline) {
+            () throws(SocketError) in
             try Self.trySendMessages(fd, messages, count)
         }
         // Whatever else fits now, without waiting.
@@ -222,7 +231,9 @@ extension DatagramSocket {
     }
 
     /// One non-blocking `sendmmsg` (elsewhere `sendmsg`): how many went, or `nil` when the buffer is full.
-    static func trySendMessages(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int) throws(SocketError) -> Int? {
+    static func trySendMessages(_ fd: CInt, _ messages: UnsafeMutablePointer<cnk_mmsghdr>, _ count: Int)
+        throws(SocketError) -> Int?
+    {
         #if os(Linux)
         let n = CUnsignedInt(Swift.min(count, 1024))
         return try nonBlockingSyscall(.sendMultipleMessages) {
@@ -237,11 +248,15 @@ extension DatagramSocket {
     }
 
     /// One non-blocking `sendmsg` with control messages; `nil` when the buffer is full.
-    func trySendMessage(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages) throws(SocketError) -> Int? {
+    func trySendMessage(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?, control: ControlMessages)
+        throws(SocketError) -> Int?
+    {
         let fd = descriptor
         let flags = SocketCalls.sendFlags | CInt(MSG_DONTWAIT)
-        let family = address?.family ?? control.packetInfo.map { $0.address.isIPv6 ? AddressFamily.ipv6 : .ipv4 } ?? .ipv4
-        return try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) { (controlBuffer) throws(SocketError) -> Int? in
+        let family =
+            address?.family ?? control.packetInfo.map { $0.address.isIPv6 ? AddressFamily.ipv6 : .ipv4 } ?? .ipv4
+        return try withUnsafeTemporaryAllocation(byteCount: controlBufferSize, alignment: 16) {
+            (controlBuffer) throws(SocketError) -> Int? in
             var writer = ControlMessageWriter(controlBuffer)
             guard control.encode(into: &writer, family: family) else {
                 throw SocketError(.sendMessage, .invalidArgument("too many control messages"), address: address)

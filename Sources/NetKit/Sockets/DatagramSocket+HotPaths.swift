@@ -23,7 +23,9 @@ extension DatagramSocket {
     ///   when a ``SocketOption/sendTimeout`` passes; `.wouldBlock` on a non-blocking socket.
     @discardableResult
     @inlinable
-    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int {
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: MessageFlags = [])
+        throws(SocketError) -> Int
+    {
         try SocketCalls.sendTo(descriptor, bytes, flags: flags.rawValue, address)
     }
 
@@ -39,7 +41,9 @@ extension DatagramSocket {
     ///   after an ICMP port-unreachable; `invalidArgument` for an empty buffer
     ///   (which would drop the datagram) unless `flags` has ``MessageFlags/peek``.
     @inlinable
-    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try SocketCalls.receiveFrom(descriptor, buffer, flags: flags.rawValue)
     }
 
@@ -50,7 +54,9 @@ extension DatagramSocket {
     /// - Throws: as ``receive(into:flags:)-(UnsafeMutableRawBufferPointer,_)``; `.connectionRefused`
     ///   after an ICMP port-unreachable.
     @inlinable
-    public func receiveFromPeer(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receiveFromPeer(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [])
+        throws(SocketError) -> ReceivedDatagram
+    {
         // Inlined: the caller sees the receipt has no sender and destroys nothing.
         let length = try SocketCalls.receiveDatagram(descriptor, buffer, flags: flags.rawValue)
         return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: nil)

@@ -9,14 +9,18 @@ extension DatagramSocket {
     /// ``SocketOption/ipv4ReceivePacketInfo`` or ``SocketOption/udpReceiveOffload``.
     /// Allocates nothing: the address and control buffers live on the stack.
     /// - Throws: ``SocketError`` from `recvmsg`; `.timedOut` when a receive timeout passes.
-    public func receiveMessage(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
+    public func receiveMessage(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedMessage
+    {
         try SocketCalls.receiveMessage(descriptor, buffer, flags: flags.rawValue)
     }
 
     /// Receives one datagram with its control messages without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recvmsg` for anything but "would block".
-    public func tryReceiveMessage(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage? {
+    public func tryReceiveMessage(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [])
+        throws(SocketError) -> ReceivedMessage?
+    {
         try SocketCalls.tryReceiveMessage(descriptor, buffer, flags: flags.rawValue)
     }
 
@@ -51,7 +55,9 @@ extension DatagramSocket {
     /// - Throws: ``SocketError`` from `sendmsg`: `.invalidArgument` when the
     ///   kernel refuses the size, `.messageTooLong` when `bytes` is too big.
     @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, segmentSize: Int) throws(SocketError) -> Int {
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, segmentSize: Int) throws(SocketError)
+        -> Int
+    {
         try send(bytes, to: address, control: ControlMessages(segmentSize: segmentSize))
     }
 
@@ -72,7 +78,9 @@ extension DatagramSocket {
     /// first. The error queue signals readiness as ``Readiness/error`` in a poll.
     /// - Parameter buffer: receives the start of the offending datagram; may be empty.
     /// - Throws: ``SocketError`` from `recvmsg` for anything but "would block".
-    public func tryReceiveError(into buffer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)) throws(SocketError) -> ErrorQueueEntry? {
+    public func tryReceiveError(
+        into buffer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    ) throws(SocketError) -> ErrorQueueEntry? {
         try SocketCalls.tryReceiveError(descriptor, buffer)
     }
 }

@@ -68,7 +68,8 @@ extension DatagramSocket {
     private func changeMembership(_ group: IPAddress, interfaceIndex: UInt32, join: Bool) throws(SocketError) {
         switch group {
         case .v4(let v4):
-            try MulticastCalls.changeMembership(descriptor, v4, interfaceAddress: .any, interfaceIndex: interfaceIndex, join: join)
+            try MulticastCalls.changeMembership(
+                descriptor, v4, interfaceAddress: .any, interfaceIndex: interfaceIndex, join: join)
         case .v6(let v6):
             try MulticastCalls.changeMembership(descriptor, v6, interfaceIndex: interfaceIndex, join: join)
         }
@@ -77,6 +78,7 @@ extension DatagramSocket {
     private func changeMembership(
         _ group: IPv4Address, interfaceAddress: IPv4Address, interfaceIndex: UInt32, join: Bool
     ) throws(SocketError) {
-        try MulticastCalls.changeMembership(descriptor, group, interfaceAddress: interfaceAddress, interfaceIndex: interfaceIndex, join: join)
+        try MulticastCalls.changeMembership(
+            descriptor, group, interfaceAddress: interfaceAddress, interfaceIndex: interfaceIndex, join: join)
     }
 }

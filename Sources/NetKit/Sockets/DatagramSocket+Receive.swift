@@ -23,7 +23,9 @@ extension DatagramSocket {
     /// Receives one datagram into a `MutableRawSpan`, with its sender.
     ///
     /// - Throws: ``SocketError`` from `recvfrom`; `invalidArgument` for an empty span.
-    public func receive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try receive(into: raw, flags: flags) }
     }
 
@@ -31,7 +33,9 @@ extension DatagramSocket {
     /// grows by ``ReceivedDatagram/count`` bytes.
     ///
     /// - Throws: ``SocketError`` from `recvfrom`; `invalidArgument` when the span has no free capacity.
-    public func receive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram in
             let free = UnsafeMutableRawBufferPointer(rebasing: raw[initialized...])
             let datagram = try receive(into: free, flags: flags)
@@ -58,14 +62,18 @@ extension DatagramSocket {
     /// The corresponding C call is `recvfrom(2)` with `MSG_DONTWAIT`.
     ///
     /// - Throws: ``SocketError`` from `recvfrom` for anything but "would block".
-    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try SocketCalls.tryReceiveFrom(descriptor, buffer, flags: flags.rawValue)
     }
 
     /// Receives one datagram into a byte array's existing storage without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recvfrom` for anything but "would block".
-    public func tryReceive(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceive(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
             let raw = UnsafeMutableRawBufferPointer(elements)
             return try tryReceive(into: raw, flags: flags)
@@ -75,7 +83,9 @@ extension DatagramSocket {
     /// Receives one datagram into a `MutableRawSpan` without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recvfrom` for anything but "would block".
-    public func tryReceive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceive(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceive(into: raw, flags: flags) }
     }
 
@@ -83,9 +93,13 @@ extension DatagramSocket {
     /// blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recvfrom` for anything but "would block".
-    public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram? in
-            guard let datagram = try tryReceive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            guard
+                let datagram = try tryReceive(
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
             else { return nil }
             initialized += datagram.count
             return datagram
@@ -97,7 +111,9 @@ extension DatagramSocket {
     /// Receives one datagram from the connected peer into a byte array's existing storage.
     ///
     /// - Throws: ``SocketError`` from `recv`; `invalidArgument` for an empty array.
-    public func receiveFromPeer(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receiveFromPeer(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
             let raw = UnsafeMutableRawBufferPointer(elements)
             return try receiveFromPeer(into: raw, flags: flags)
@@ -107,7 +123,9 @@ extension DatagramSocket {
     /// Receives one datagram from the connected peer into a `MutableRawSpan`.
     ///
     /// - Throws: ``SocketError`` from `recv`; `invalidArgument` for an empty span.
-    public func receiveFromPeer(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receiveFromPeer(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try receiveFromPeer(into: raw, flags: flags) }
     }
 
@@ -115,15 +133,21 @@ extension DatagramSocket {
     /// The corresponding C call is `recv(2)` with `MSG_DONTWAIT`.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceiveFromPeer(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
-        guard let length = try SocketCalls.tryReceiveDatagram(descriptor, buffer, flags: flags.rawValue) else { return nil }
+    public func tryReceiveFromPeer(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [])
+        throws(SocketError) -> ReceivedDatagram?
+    {
+        guard let length = try SocketCalls.tryReceiveDatagram(descriptor, buffer, flags: flags.rawValue) else {
+            return nil
+        }
         return ReceivedDatagram(count: Swift.min(length, buffer.count), length: length, sender: nil)
     }
 
     /// Receives one datagram from the connected peer into a byte array without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceiveFromPeer(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceiveFromPeer(into buffer: inout [UInt8], flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try buffer.withUnsafeMutableBufferPointer { (elements) throws(SocketError) in
             let raw = UnsafeMutableRawBufferPointer(elements)
             return try tryReceiveFromPeer(into: raw, flags: flags)
@@ -134,9 +158,12 @@ extension DatagramSocket {
     /// `OutputRawSpan`, which grows by ``ReceivedDatagram/count`` bytes.
     ///
     /// - Throws: ``SocketError`` from `recv`; `invalidArgument` when the span has no free capacity.
-    public func receiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram {
+    public func receiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram
+    {
         try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram in
-            let datagram = try receiveFromPeer(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            let datagram = try receiveFromPeer(
+                into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
             initialized += datagram.count
             return datagram
         }
@@ -145,17 +172,24 @@ extension DatagramSocket {
     /// Receives one datagram from the connected peer into a `MutableRawSpan` without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceiveFromPeer(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
-        try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceiveFromPeer(into: raw, flags: flags) }
+    public func tryReceiveFromPeer(into buffer: inout MutableRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
+        try buffer.withUnsafeMutableBytes { (raw) throws(SocketError) in try tryReceiveFromPeer(into: raw, flags: flags)
+        }
     }
 
     /// Receives one datagram from the connected peer into the free capacity of an
     /// `OutputRawSpan` without blocking; `nil` when none is queued.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> ReceivedDatagram? {
+    public func tryReceiveFromPeer(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedDatagram?
+    {
         try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> ReceivedDatagram? in
-            guard let datagram = try tryReceiveFromPeer(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            guard
+                let datagram = try tryReceiveFromPeer(
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
             else { return nil }
             initialized += datagram.count
             return datagram

@@ -12,7 +12,9 @@ extension DatagramSocket {
     /// Contiguous collections are sent in place; others are copied once.
     /// - Throws: ``SocketError`` from `sendto`.
     @discardableResult
-    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int {
+    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, flags: MessageFlags = [])
+        throws(SocketError) -> Int
+    {
         try withContiguousBytes(bytes) { (raw) throws(SocketError) in try send(raw, to: address, flags: flags) }
     }
 
@@ -28,21 +30,27 @@ extension DatagramSocket {
     /// The corresponding C call is `sendto(2)` with `MSG_DONTWAIT`.
     ///
     /// - Throws: ``SocketError`` from `sendto` for anything but "would block".
-    public func trySend(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int? {
+    public func trySend(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: MessageFlags = [])
+        throws(SocketError) -> Int?
+    {
         try SocketCalls.trySendTo(descriptor, bytes, flags: flags.rawValue, address)
     }
 
     /// Sends one datagram from any byte sequence without blocking; `nil` when the send buffer is full.
     ///
     /// - Throws: ``SocketError`` from `sendto` for anything but "would block".
-    public func trySend<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int? {
+    public func trySend<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, flags: MessageFlags = [])
+        throws(SocketError) -> Int?
+    {
         try withContiguousBytes(bytes) { (raw) throws(SocketError) in try trySend(raw, to: address, flags: flags) }
     }
 
     /// Sends one datagram from a `RawSpan` without blocking; `nil` when the send buffer is full.
     ///
     /// - Throws: ``SocketError`` from `sendto` for anything but "would block".
-    public func trySend(_ bytes: RawSpan, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int? {
+    public func trySend(_ bytes: RawSpan, to address: SocketAddress, flags: MessageFlags = []) throws(SocketError)
+        -> Int?
+    {
         try bytes.withUnsafeBytes { (raw) throws(SocketError) in try trySend(raw, to: address, flags: flags) }
     }
 

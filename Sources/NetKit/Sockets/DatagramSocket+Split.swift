@@ -18,7 +18,8 @@ extension DatagramSocket {
     /// other half's pending and later async calls fail with ``SocketError/Reason/closed``.
     public consuming func split() -> Halves {
         let owner = self.owner
-        return Halves(receiver: ReceiveHalf(DatagramSocket(sharing: owner)), sender: SendHalf(DatagramSocket(sharing: owner)))
+        return Halves(
+            receiver: ReceiveHalf(DatagramSocket(sharing: owner)), sender: SendHalf(DatagramSocket(sharing: owner)))
     }
 
     /// A second handle on the same owner, only ever kept inside a half (which cannot close it).
@@ -46,7 +47,9 @@ extension DatagramSocket {
         /// Waits for a datagram and receives it into a byte array's existing storage. Cancel safe.
         ///
         /// - Throws: as ``DatagramSocket/receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``.
-        public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws -> ReceivedDatagram {
+        public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil)
+            async throws -> ReceivedDatagram
+        {
             try await socket.receive(into: &buffer, flags: flags, deadline: deadline)
         }
 
@@ -91,7 +94,9 @@ extension DatagramSocket {
         ///
         /// - Throws: as ``DatagramSocket/send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``.
         @discardableResult
-        public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, deadline: IODeadline? = nil) async throws -> Int {
+        public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, deadline: IODeadline? = nil)
+            async throws -> Int
+        {
             try await socket.send(bytes, to: address, deadline: deadline)
         }
 
@@ -99,7 +104,9 @@ extension DatagramSocket {
         ///
         /// - Throws: as ``DatagramSocket/send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``.
         @discardableResult
-        public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, deadline: IODeadline? = nil) async throws -> Int {
+        public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, to address: SocketAddress, deadline: IODeadline? = nil)
+            async throws -> Int
+        {
             try await socket.send(bytes, to: address, deadline: deadline)
         }
 

@@ -51,7 +51,6 @@ public struct DatagramSocket: ~Copyable, Socket, Sendable {
         return SocketPair(first: DatagramSocket(unsafeAdopting: a), second: DatagramSocket(unsafeAdopting: b))
     }
 
-
     /// Closes the socket and reports the error `close` gives. Never retried.
     ///
     /// - Throws: ``SocketError`` from `close`; the descriptor is released either way.

@@ -29,7 +29,8 @@ extension StreamConnection {
     public init(connectingTo address: SocketAddress, deadline: IODeadline? = nil, loop: IOLoop? = nil) async throws {
         let fd = try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0)
         let connection = StreamConnection(unsafeAdopting: fd)
-        let registration = if let loop { try connection.owner.register(on: loop) } else { try connection.owner.registration() }
+        let registration =
+            if let loop { try connection.owner.register(on: loop) } else { try connection.owner.registration() }
         try SocketCalls.setNonBlocking(fd, true)
         let failure: Errno? = address.withUnsafeSockaddr { pointer, length in
             do throws(Errno) {
@@ -44,7 +45,8 @@ extension StreamConnection {
                 throw SocketError(.connect, errno: failure, address: address)
             }
             do {
-                _ = try await registration.perform(.write, .connect, deadline: deadline) { () throws(SocketError) -> Bool? in
+                _ = try await registration.perform(.write, .connect, deadline: deadline) {
+                    () throws(SocketError) -> Bool? in
                     if let pending = try SocketCalls.pendingError(fd) {
                         throw SocketError(.connect, errno: pending, address: address)
                     }
@@ -108,7 +110,9 @@ extension StreamConnection {
     /// Cancel safe.
     /// - Returns: the number of bytes received; `0` means end of stream.
     /// - Throws: as ``receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``.
-    public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws -> Int {
+    public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws
+        -> Int
+    {
         try await AsyncStreamCalls.receive(owner, &buffer, flags: flags, deadline: deadline)
     }
 }
@@ -116,7 +120,9 @@ extension StreamConnection {
 /// The async stream calls, written once over a descriptor owner for
 /// ``StreamConnection`` and its split halves.
 enum AsyncStreamCalls {
-    static func send(_ owner: DescriptorOwner, _ bytes: UnsafeRawBufferPointer, deadline: IODeadline?) async throws -> Int {
+    static func send(_ owner: DescriptorOwner, _ bytes: UnsafeRawBufferPointer, deadline: IODeadline?) async throws
+        -> Int
+    {
         let registration = try owner.registration()
         let fd = owner.descriptor
         return try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
@@ -140,7 +146,9 @@ enum AsyncStreamCalls {
         }
     }
 
-    static func sendAll<Bytes: Collection<UInt8>>(_ owner: DescriptorOwner, _ bytes: Bytes, deadline: IODeadline?) async throws {
+    static func sendAll<Bytes: Collection<UInt8>>(_ owner: DescriptorOwner, _ bytes: Bytes, deadline: IODeadline?)
+        async throws
+    {
         let registration = try owner.registration()
         let fd = owner.descriptor
         var offset = 0

@@ -74,7 +74,9 @@ extension StreamConnection {
     /// - Throws: as ``sendFile(_:offset:count:)``; ``SocketError`` with `.timedOut`,
     ///   ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``; `CancellationError`.
     @discardableResult
-    public func sendFile(_ file: CInt, offset: Int64 = 0, count: Int64? = nil, deadline: IODeadline? = nil) async throws -> Int64 {
+    public func sendFile(_ file: CInt, offset: Int64 = 0, count: Int64? = nil, deadline: IODeadline? = nil) async throws
+        -> Int64
+    {
         let total = try FileTransfer.byteCount(file: file, offset: offset, count: count)
         let registration = try owner.registration()
         let socket = descriptor

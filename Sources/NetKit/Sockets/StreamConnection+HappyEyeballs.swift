@@ -85,8 +85,11 @@ extension StreamConnection {
     ///   - timeout: the limit for every attempt together.
     ///   - loop: the loop to register the connection with; `nil` for ``IOLoop/default``.
     /// - Throws: ``ConnectAttemptsError`` listing every attempt when none connects; `CancellationError`.
-    public init(connectingToAnyOf addresses: [SocketAddress], timeout: Duration = .seconds(30), loop: IOLoop? = nil) async throws {
-        try await self.init(connectingToAnyOf: addresses, timeout: timeout, attemptDelay: Self.connectionAttemptDelay, loop: loop)
+    public init(connectingToAnyOf addresses: [SocketAddress], timeout: Duration = .seconds(30), loop: IOLoop? = nil)
+        async throws
+    {
+        try await self.init(
+            connectingToAnyOf: addresses, timeout: timeout, attemptDelay: Self.connectionAttemptDelay, loop: loop)
     }
 
     /// Races `addresses` with a chosen connection-attempt delay (tests use a long one).
@@ -126,7 +129,8 @@ extension StreamConnection {
                 let generation = attemptGeneration
                 group.addTask {
                     do {
-                        let connection = try await StreamConnection(connectingTo: address, deadline: .at(deadline), loop: loop)
+                        let connection = try await StreamConnection(
+                            connectingTo: address, deadline: .at(deadline), loop: loop)
                         return .connected(address, connection.release())
                     } catch let error as SocketError {
                         return .failed(address, error)

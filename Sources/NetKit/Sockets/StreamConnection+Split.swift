@@ -59,7 +59,9 @@ extension StreamConnection {
         /// Waits for bytes and receives them into a byte array's existing storage. Cancel safe.
         ///
         /// - Throws: as ``StreamConnection/receive(into:flags:deadline:)-(UnsafeMutableRawBufferPointer,_,_)``.
-        public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil) async throws -> Int {
+        public func receive(into buffer: inout [UInt8], flags: MessageFlags = [], deadline: IODeadline? = nil)
+            async throws -> Int
+        {
             try await AsyncStreamCalls.receive(owner, &buffer, flags: flags, deadline: deadline)
         }
 

@@ -34,7 +34,9 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
     ///     only checks whether the connection is made at once.
     /// - Throws: ``SocketError`` from `bind` or `connect` such as `.connectionRefused`,
     ///   or `.timedOut` when the timeout passes first.
-    public init(connectingTo address: SocketAddress, from source: SocketAddress? = nil, timeout: Duration? = nil) throws(SocketError) {
+    public init(connectingTo address: SocketAddress, from source: SocketAddress? = nil, timeout: Duration? = nil)
+        throws(SocketError)
+    {
         let connection = try StreamConnection(family: address.family)
         if let source { try connection.bind(to: source) }
         try connection.connect(to: address, timeout: timeout)
@@ -76,7 +78,8 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
         let fd = descriptor
         if let timeout {
             guard timeout >= .zero else {
-                throw SocketError(.connect, .invalidArgument("a connect timeout must not be negative (\(timeout))"), address: address)
+                throw SocketError(
+                    .connect, .invalidArgument("a connect timeout must not be negative (\(timeout))"), address: address)
             }
             let wasNonBlocking = try SocketCalls.isNonBlocking(fd)
             try SocketCalls.setNonBlocking(fd, true)
@@ -126,7 +129,6 @@ public struct StreamConnection: ~Copyable, Socket, Sendable {
         let (a, b) = try SocketCalls.pair(family: .unix, type: CNK_SOCK_STREAM)
         return SocketPair(first: StreamConnection(unsafeAdopting: a), second: StreamConnection(unsafeAdopting: b))
     }
-
 
     /// Closes the connection and reports the error `close` gives. Never retried.
     ///
@@ -230,7 +232,9 @@ extension StreamConnection {
         var rest = bytes
         while !rest.isEmpty {
             let chunk = rest
-            guard let sent = try SocketCalls.sendUnlessWouldBlock(fd, chunk, flags: flags.rawValue & ~CInt(MSG_DONTWAIT)) else {
+            guard
+                let sent = try SocketCalls.sendUnlessWouldBlock(fd, chunk, flags: flags.rawValue & ~CInt(MSG_DONTWAIT))
+            else {
                 // "Would block": a send timeout on a blocking socket, or a full buffer on a non-blocking one.
                 guard try SocketCalls.isNonBlocking(fd) else { throw SocketError(.send, errno: .timedOut) }
                 _ = try SocketCalls.waitUntilReady(fd, .writable, timeout: nil)
@@ -262,7 +266,8 @@ extension StreamConnection {
     ///   `.timedOut` when a receive timeout passes; `.wouldBlock` on a non-blocking
     ///   socket or with ``MessageFlags/dontWait``; `invalidArgument` for an empty
     ///   buffer, whose 0 would look like end of stream.
-    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int
+    {
         try SocketCalls.receiveStream(descriptor, buffer, flags: flags.rawValue)
     }
 
@@ -315,7 +320,9 @@ extension StreamConnection {
     /// The corresponding C call is `recv(2)` with `MSG_DONTWAIT`.
     ///
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
-    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int? {
+    public func tryReceive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+        -> Int?
+    {
         try SocketCalls.tryReceiveStream(descriptor, buffer, flags: flags.rawValue)
     }
 
@@ -342,7 +349,9 @@ extension StreamConnection {
     /// - Throws: ``SocketError`` from `recv` for anything but "would block".
     public func tryReceive(into buffer: inout OutputRawSpan, flags: MessageFlags = []) throws(SocketError) -> Int? {
         try buffer.withUnsafeMutableBytes { (raw, initialized) throws(SocketError) -> Int? in
-            guard let received = try tryReceive(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
+            guard
+                let received = try tryReceive(
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]), flags: flags)
             else { return nil }
             initialized += received
             return received

@@ -30,7 +30,8 @@ extension StreamListener {
         let registration = try owner.registration()
         try prepareForAsyncAccept(registration)
         let fd = descriptor
-        let (accepted, peer) = try await registration.perform(.read, .accept, deadline: deadline) { () throws(SocketError) in
+        let (accepted, peer) = try await registration.perform(.read, .accept, deadline: deadline) {
+            () throws(SocketError) in
             try Self.acceptNonBlocking(fd)
         }
         return AcceptedConnection(owner: DescriptorOwner(accepted), peer: peer)

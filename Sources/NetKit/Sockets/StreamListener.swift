@@ -38,7 +38,8 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     ///     server can bind while old connections sit in TIME_WAIT.
     /// - Throws: ``SocketError`` from any of those calls, such as `.addressInUse`.
     public init(bindingTo address: SocketAddress, backlog: Int = 128, reuseAddress: Bool = true) throws(SocketError) {
-        let listener = StreamListener(unsafeAdopting: try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0))
+        let listener = StreamListener(
+            unsafeAdopting: try SocketCalls.open(family: address.family, type: CNK_SOCK_STREAM, protocol: 0))
         if reuseAddress, address.family != .unix {
             try listener.setOption(.reuseAddress, true)
         }
@@ -82,7 +83,6 @@ public struct StreamListener: ~Copyable, Socket, Sendable {
     public init(unsafeAdopting descriptor: CInt) {
         owner = DescriptorOwner(descriptor)
     }
-
 
     /// Closes the listener and reports the error `close` gives. Never retried.
     ///

@@ -75,9 +75,11 @@ enum AddressInputs {
     static func randomIPv4(using rng: inout SeededGenerator) -> IPv4Address {
         switch Int.random(in: 0..<3, using: &rng) {
         case 0: IPv4Address(UInt32.random(in: 0...UInt32.max, using: &rng))
-        default: IPv4Address((0..<4).reduce(UInt32(0)) { value, _ in
-            value << 8 | [0, 1, 9, 10, 99, 100, 199, 200, 249, 250, 255].randomElement(using: &rng)!
-        })
+        default:
+            IPv4Address(
+                (0..<4).reduce(UInt32(0)) { value, _ in
+                    value << 8 | [0, 1, 9, 10, 99, 100, 199, 200, 249, 250, 255].randomElement(using: &rng)!
+                })
         }
     }
 
@@ -187,16 +189,19 @@ struct AddressParsingTests {
         #expect(IPAddress("1.2.3.4.5") == nil)
     }
 
-    @Test("random text from a small alphabet", arguments: [
-        (String(AddressInputs.alphabet), UInt64(1)), (String(AddressInputs.ipv4Alphabet), UInt64(2)),
-        (String(AddressInputs.ipv6Alphabet), UInt64(3)),
-    ])
+    @Test(
+        "random text from a small alphabet",
+        arguments: [
+            (String(AddressInputs.alphabet), UInt64(1)), (String(AddressInputs.ipv4Alphabet), UInt64(2)),
+            (String(AddressInputs.ipv6Alphabet), UInt64(3)),
+        ])
     func randomText(alphabetText: String, seed: UInt64) {
         let alphabet = Array(alphabetText)
         var rng = SeededGenerator(seed: seed)
         var accepted = 0
         for _ in 0..<8_000 {
-            let text = AddressInputs.randomText(from: alphabet, maxLength: Int.random(in: 1...40, using: &rng), using: &rng)
+            let text = AddressInputs.randomText(
+                from: alphabet, maxLength: Int.random(in: 1...40, using: &rng), using: &rng)
             let v4 = referenceIPv4(text), v6 = referenceIPv6(text)
             #expect(IPv4Address(text).map(\.value) == v4, "\(text.debugDescription)")
             #expect(netKitIPv6WithoutZone(text) == v6, "\(text.debugDescription)")
@@ -246,26 +251,33 @@ struct AddressParsingTests {
 
     // MARK: - Errors: reason and position
 
-    @Test("IPv4 errors", arguments: [
-        ("", AddressParseError.Reason.empty, 0), ("1.2.3", .tooFewParts, 5), ("1.2.3.4.5", .tooManyParts, 7),
-        ("256.1.1.1", .partTooLarge, 0), ("1.2.3.1000", .partTooLarge, 6), ("01.2.3.4", .leadingZero, 0),
-        ("1.2.3.", .unexpectedEnd, 6), ("1..2.3", .unexpectedCharacter, 2), (" 1.2.3.4", .unexpectedCharacter, 0),
-        ("1.2.3.4 ", .unexpectedCharacter, 7), ("١.2.3.4", .unexpectedCharacter, 0), ("1.2.3.4%lo", .unexpectedCharacter, 7),
-    ])
+    @Test(
+        "IPv4 errors",
+        arguments: [
+            ("", AddressParseError.Reason.empty, 0), ("1.2.3", .tooFewParts, 5), ("1.2.3.4.5", .tooManyParts, 7),
+            ("256.1.1.1", .partTooLarge, 0), ("1.2.3.1000", .partTooLarge, 6), ("01.2.3.4", .leadingZero, 0),
+            ("1.2.3.", .unexpectedEnd, 6), ("1..2.3", .unexpectedCharacter, 2), (" 1.2.3.4", .unexpectedCharacter, 0),
+            ("1.2.3.4 ", .unexpectedCharacter, 7), ("١.2.3.4", .unexpectedCharacter, 0),
+            ("1.2.3.4%lo", .unexpectedCharacter, 7),
+        ])
     func ipv4Errors(text: String, reason: AddressParseError.Reason, offset: Int) {
         let error = #expect(throws: AddressParseError.self) { try IPv4Address(parsing: text) }
         #expect(error == AddressParseError(input: text, kind: .ipv4, reason: reason, offset: offset))
     }
 
-    @Test("IPv6 errors", arguments: [
-        ("", AddressParseError.Reason.empty, 0), (":::", .multipleDoubleColons, 1), ("1::2::3", .multipleDoubleColons, 4),
-        ("1:2:3:4:5:6:7:8:9", .tooManyGroups, 16), ("1:2:3:4:5:6:7:8::", .tooManyGroups, 17),
-        ("1:2:3:4:5:6:7", .tooFewGroups, 13), ("12345::", .groupTooLong, 0), ("1:", .unexpectedEnd, 2),
-        (":1::", .unexpectedCharacter, 0), ("1.2.3.4::", .unexpectedCharacter, 7), ("::1.2.3", .tooFewParts, 7),
-        ("1:2:3:4:5:6:7:1.2.3.4", .tooManyGroups, 14), ("::1 ", .unexpectedCharacter, 3), ("g::", .unexpectedCharacter, 0),
-        ("::01.2.3.4", .leadingZero, 2), ("fe80::1%", .emptyZone, 8), ("fe80::1%4294967296", .zoneOutOfRange, 8),
-        ("fe80::1%no-such-if0", .unknownInterface, 8), ("fe80::1%a-name-far-too-long", .unknownInterface, 8),
-    ])
+    @Test(
+        "IPv6 errors",
+        arguments: [
+            ("", AddressParseError.Reason.empty, 0), (":::", .multipleDoubleColons, 1),
+            ("1::2::3", .multipleDoubleColons, 4),
+            ("1:2:3:4:5:6:7:8:9", .tooManyGroups, 16), ("1:2:3:4:5:6:7:8::", .tooManyGroups, 17),
+            ("1:2:3:4:5:6:7", .tooFewGroups, 13), ("12345::", .groupTooLong, 0), ("1:", .unexpectedEnd, 2),
+            (":1::", .unexpectedCharacter, 0), ("1.2.3.4::", .unexpectedCharacter, 7), ("::1.2.3", .tooFewParts, 7),
+            ("1:2:3:4:5:6:7:1.2.3.4", .tooManyGroups, 14), ("::1 ", .unexpectedCharacter, 3),
+            ("g::", .unexpectedCharacter, 0),
+            ("::01.2.3.4", .leadingZero, 2), ("fe80::1%", .emptyZone, 8), ("fe80::1%4294967296", .zoneOutOfRange, 8),
+            ("fe80::1%no-such-if0", .unknownInterface, 8), ("fe80::1%a-name-far-too-long", .unknownInterface, 8),
+        ])
     func ipv6Errors(text: String, reason: AddressParseError.Reason, offset: Int) {
         let error = #expect(throws: AddressParseError.self) { try IPv6Address(parsing: text) }
         #expect(error == AddressParseError(input: text, kind: .ipv6, reason: reason, offset: offset))
@@ -338,7 +350,7 @@ struct AddressParsingTests {
         let line = "address=10.0.0.1;"
         let slice = line.split(separator: "=")[1].dropLast()
         #expect(IPv4Address(String(slice)) == IPv4Address(10, 0, 0, 1))
-        let long = String(repeating: "0:", count: 7) + "1"   // a heap-allocated native string
+        let long = String(repeating: "0:", count: 7) + "1"  // a heap-allocated native string
         #expect(IPv6Address(long) == .loopback)
     }
 }

@@ -5,31 +5,36 @@ import NetKitTestSupport
 
 @Suite("Address printing: dotted quad and RFC 5952")
 struct AddressPrintingTests {
-    @Test("RFC 5952 canonical text", arguments: [
-        (IPv6Address.any, "::"),
-        (.loopback, "::1"),
-        (IPv6Address(1, 0, 0, 0, 0, 0, 0, 0), "1::"),
-        (IPv6Address(0x2001, 0xDB8, 0, 0, 0, 0, 0, 1), "2001:db8::1"),
-        // A single zero group is not compressed (RFC 5952 4.2.2).
-        (IPv6Address(0x2001, 0xDB8, 0, 1, 1, 1, 1, 1), "2001:db8:0:1:1:1:1:1"),
-        // The longest run wins; the first one on a tie (4.2.3).
-        (IPv6Address(0x2001, 0, 0, 1, 0, 0, 0, 1), "2001:0:0:1::1"),
-        (IPv6Address(0x2001, 0xDB8, 0, 0, 1, 0, 0, 1), "2001:db8::1:0:0:1"),
-        (IPv6Address(1, 2, 3, 4, 5, 6, 7, 0), "1:2:3:4:5:6:7:0"),
-        (IPv6Address(1, 2, 3, 4, 5, 6, 0, 0), "1:2:3:4:5:6::"),
-        (IPv6Address(0, 0, 3, 4, 5, 6, 7, 8), "::3:4:5:6:7:8"),
-        (IPv6Address(0, 2, 3, 4, 5, 6, 7, 8), "0:2:3:4:5:6:7:8"),
-        // Lower case, no leading zeros (4.1, 4.3).
-        (IPv6Address(0xABCD, 0x0EF0, 0x00A0, 0x000B, 0xFFFF, 0x1000, 0x0100, 0x0010), "abcd:ef0:a0:b:ffff:1000:100:10"),
-        // IPv4-mapped in mixed notation (5).
-        (IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)), "::ffff:192.0.2.1"),
-        (IPv6Address(ipv4Mapped: .any), "::ffff:0.0.0.0"),
-        // Other embedded-IPv4 forms are plain hex (glibc prints some of these differently, see below).
-        (IPv6Address(high: 0, low: 0x0102_0304), "::102:304"),
-        (IPv6Address(high: 0, low: 2), "::2"),
-        (IPv6Address(0, 0, 0, 0, 0xFFFF, 0, 0x0102, 0x0304), "::ffff:0:102:304"),
-        (IPv6Address(0x64, 0xFF9B, 0, 0, 0, 0, 0x0102, 0x0304), "64:ff9b::102:304"),
-    ])
+    @Test(
+        "RFC 5952 canonical text",
+        arguments: [
+            (IPv6Address.any, "::"),
+            (.loopback, "::1"),
+            (IPv6Address(1, 0, 0, 0, 0, 0, 0, 0), "1::"),
+            (IPv6Address(0x2001, 0xDB8, 0, 0, 0, 0, 0, 1), "2001:db8::1"),
+            // A single zero group is not compressed (RFC 5952 4.2.2).
+            (IPv6Address(0x2001, 0xDB8, 0, 1, 1, 1, 1, 1), "2001:db8:0:1:1:1:1:1"),
+            // The longest run wins; the first one on a tie (4.2.3).
+            (IPv6Address(0x2001, 0, 0, 1, 0, 0, 0, 1), "2001:0:0:1::1"),
+            (IPv6Address(0x2001, 0xDB8, 0, 0, 1, 0, 0, 1), "2001:db8::1:0:0:1"),
+            (IPv6Address(1, 2, 3, 4, 5, 6, 7, 0), "1:2:3:4:5:6:7:0"),
+            (IPv6Address(1, 2, 3, 4, 5, 6, 0, 0), "1:2:3:4:5:6::"),
+            (IPv6Address(0, 0, 3, 4, 5, 6, 7, 8), "::3:4:5:6:7:8"),
+            (IPv6Address(0, 2, 3, 4, 5, 6, 7, 8), "0:2:3:4:5:6:7:8"),
+            // Lower case, no leading zeros (4.1, 4.3).
+            (
+                IPv6Address(0xABCD, 0x0EF0, 0x00A0, 0x000B, 0xFFFF, 0x1000, 0x0100, 0x0010),
+                "abcd:ef0:a0:b:ffff:1000:100:10"
+            ),
+            // IPv4-mapped in mixed notation (5).
+            (IPv6Address(ipv4Mapped: IPv4Address(192, 0, 2, 1)), "::ffff:192.0.2.1"),
+            (IPv6Address(ipv4Mapped: .any), "::ffff:0.0.0.0"),
+            // Other embedded-IPv4 forms are plain hex (glibc prints some of these differently, see below).
+            (IPv6Address(high: 0, low: 0x0102_0304), "::102:304"),
+            (IPv6Address(high: 0, low: 2), "::2"),
+            (IPv6Address(0, 0, 0, 0, 0xFFFF, 0, 0x0102, 0x0304), "::ffff:0:102:304"),
+            (IPv6Address(0x64, 0xFF9B, 0, 0, 0, 0, 0x0102, 0x0304), "64:ff9b::102:304"),
+        ])
     func canonical(address: IPv6Address, text: String) {
         #expect(address.description == text)
         #expect(IPv6Address(text) == address)

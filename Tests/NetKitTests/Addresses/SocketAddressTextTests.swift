@@ -5,16 +5,18 @@ import NetKitTestSupport
 
 @Suite("Socket address text: host:port, [v6]:port, Unix paths")
 struct SocketAddressTextTests {
-    @Test("parses and prints", arguments: [
-        ("1.2.3.4:80", SocketAddress.ipv4(IPv4Address(1, 2, 3, 4), port: 80)),
-        ("0.0.0.0:0", .ipv4(.any, port: 0)),
-        ("255.255.255.255:65535", .ipv4(.broadcast, port: 65535)),
-        ("[::1]:80", .ipv6(.loopback, port: 80)),
-        ("[::]:0", .ipv6(.any, port: 0)),
-        ("[2001:db8::1]:443", .ipv6(IPv6Address(0x2001, 0xDB8, 0, 0, 0, 0, 0, 1), port: 443)),
-        ("[::ffff:10.0.0.1]:53", .ipv6(IPv6Address(ipv4Mapped: IPv4Address(10, 0, 0, 1)), port: 53)),
-        ("[fe80::1%4000000]:9", .ipv6(IPv6Address(0xFE80, 0, 0, 0, 0, 0, 0, 1, scopeID: 4_000_000), port: 9)),
-    ])
+    @Test(
+        "parses and prints",
+        arguments: [
+            ("1.2.3.4:80", SocketAddress.ipv4(IPv4Address(1, 2, 3, 4), port: 80)),
+            ("0.0.0.0:0", .ipv4(.any, port: 0)),
+            ("255.255.255.255:65535", .ipv4(.broadcast, port: 65535)),
+            ("[::1]:80", .ipv6(.loopback, port: 80)),
+            ("[::]:0", .ipv6(.any, port: 0)),
+            ("[2001:db8::1]:443", .ipv6(IPv6Address(0x2001, 0xDB8, 0, 0, 0, 0, 0, 1), port: 443)),
+            ("[::ffff:10.0.0.1]:53", .ipv6(IPv6Address(ipv4Mapped: IPv4Address(10, 0, 0, 1)), port: 53)),
+            ("[fe80::1%4000000]:9", .ipv6(IPv6Address(0xFE80, 0, 0, 0, 0, 0, 0, 1, scopeID: 4_000_000), port: 9)),
+        ])
     func ipAddresses(text: String, address: SocketAddress) throws {
         #expect(SocketAddress(text) == address)
         #expect(try SocketAddress(parsing: text) == address)
@@ -33,18 +35,21 @@ struct SocketAddressTextTests {
         #expect(SocketAddress("[0:0:0:0:0:ffff:1.2.3.4]:1")?.description == "[::ffff:1.2.3.4]:1")
     }
 
-    @Test("errors", arguments: [
-        ("", AddressParseError.Reason.empty, 0),
-        ("1.2.3.4", .missingPort, 7), ("1.2.3.4:", .missingPort, 8), ("[::1]", .missingPort, 5), ("[::1]:", .missingPort, 6),
-        ("1.2.3.4:65536", .invalidPort, 8), ("1.2.3.4:99999", .invalidPort, 8), ("1.2.3.4:080", .invalidPort, 8),
-        ("1.2.3.4:-1", .invalidPort, 8), ("1.2.3.4:8a", .invalidPort, 9), ("1.2.3.4: 80", .invalidPort, 8),
-        ("1.2.3.4:80 ", .invalidPort, 10), ("1.2.3.4:١", .invalidPort, 8),
-        ("::1:80", .missingBracket, 0), ("[::1:80", .missingBracket, 7), ("2001:db8::1:80", .missingBracket, 0),
-        ("[::1]80", .unexpectedCharacter, 5), ("[::1]:80:1", .invalidPort, 8), ("[1.2.3.4]:80", .tooFewGroups, 8),
-        ("256.1.1.1:80", .partTooLarge, 0), ("1.2.3:80", .tooFewParts, 5), (" 1.2.3.4:80", .unexpectedCharacter, 0),
-        ("[fe80::1%]:80", .emptyZone, 9), ("[fe80::1%no-such-if0]:80", .unknownInterface, 9),
-        ("localhost:80", .unexpectedCharacter, 0),
-    ])
+    @Test(
+        "errors",
+        arguments: [
+            ("", AddressParseError.Reason.empty, 0),
+            ("1.2.3.4", .missingPort, 7), ("1.2.3.4:", .missingPort, 8), ("[::1]", .missingPort, 5),
+            ("[::1]:", .missingPort, 6),
+            ("1.2.3.4:65536", .invalidPort, 8), ("1.2.3.4:99999", .invalidPort, 8), ("1.2.3.4:080", .invalidPort, 8),
+            ("1.2.3.4:-1", .invalidPort, 8), ("1.2.3.4:8a", .invalidPort, 9), ("1.2.3.4: 80", .invalidPort, 8),
+            ("1.2.3.4:80 ", .invalidPort, 10), ("1.2.3.4:١", .invalidPort, 8),
+            ("::1:80", .missingBracket, 0), ("[::1:80", .missingBracket, 7), ("2001:db8::1:80", .missingBracket, 0),
+            ("[::1]80", .unexpectedCharacter, 5), ("[::1]:80:1", .invalidPort, 8), ("[1.2.3.4]:80", .tooFewGroups, 8),
+            ("256.1.1.1:80", .partTooLarge, 0), ("1.2.3:80", .tooFewParts, 5), (" 1.2.3.4:80", .unexpectedCharacter, 0),
+            ("[fe80::1%]:80", .emptyZone, 9), ("[fe80::1%no-such-if0]:80", .unknownInterface, 9),
+            ("localhost:80", .unexpectedCharacter, 0),
+        ])
     func errors(text: String, reason: AddressParseError.Reason, offset: Int) {
         let error = #expect(throws: AddressParseError.self) { try SocketAddress(parsing: text) }
         #expect(error == AddressParseError(input: text, kind: .socketAddress, reason: reason, offset: offset))
@@ -113,7 +118,9 @@ struct SocketAddressTextTests {
             let port = UInt16.random(in: 0...UInt16.max, using: &rng)
             var v6 = AddressInputs.randomIPv6(using: &rng)
             if Bool.random(using: &rng) { v6.scopeID = UInt32.random(in: 100_000...UInt32.max, using: &rng) }
-            for address in [SocketAddress.ipv4(AddressInputs.randomIPv4(using: &rng), port: port), .ipv6(v6, port: port)] {
+            for address in [
+                SocketAddress.ipv4(AddressInputs.randomIPv4(using: &rng), port: port), .ipv6(v6, port: port),
+            ] {
                 #expect(SocketAddress(address.description) == address, "\(address)")
                 let (storage, length) = address.storage
                 #expect(SocketAddress(storage: storage, length: length) == address)

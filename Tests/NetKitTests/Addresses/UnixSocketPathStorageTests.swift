@@ -100,7 +100,9 @@ struct UnixSocketPathStorageTests {
         var full = sockaddr_storage()
         let sunPathSize = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
         withUnsafeMutableBytes(of: &full) { raw in
-            raw.storeBytes(of: sa_family_t(AF_UNIX), toByteOffset: MemoryLayout<sockaddr_un>.offset(of: \.sun_family)!, as: sa_family_t.self)
+            raw.storeBytes(
+                of: sa_family_t(AF_UNIX), toByteOffset: MemoryLayout<sockaddr_un>.offset(of: \.sun_family)!,
+                as: sa_family_t.self)
             for index in 0..<sunPathSize { raw[pathOffset + index] = UInt8(ascii: "f") }
         }
         let read = SocketAddress(storage: full, length: socklen_t(MemoryLayout<sockaddr_un>.size))

@@ -5,14 +5,14 @@ import Testing
 /// Sets a low `RLIMIT_NOFILE` in a Python child, then execs this test binary there,
 /// filtered to the child test below (which runs only under that variable).
 let lowLimitLauncher = """
-import os, resource, sys
-limit = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
-env = dict(os.environ, NETKIT_LOW_RLIMIT_CHILD='1')
-os.dup2(1, 2)  # the test run reports on stderr; read it all from stdout
-exe = sys.argv[2]
-os.execve(exe, [exe, '--testing-library', 'swift-testing', '--filter', 'AsyncDescriptorLimitChild'], env)
-"""
+    import os, resource, sys
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    env = dict(os.environ, NETKIT_LOW_RLIMIT_CHILD='1')
+    os.dup2(1, 2)  # the test run reports on stderr; read it all from stdout
+    exe = sys.argv[2]
+    os.execve(exe, [exe, '--testing-library', 'swift-testing', '--filter', 'AsyncDescriptorLimitChild'], env)
+    """
 
 @Suite("Async sockets: serve under a low RLIMIT_NOFILE (in a child process)")
 struct AsyncDescriptorLimitTests {
@@ -33,7 +33,9 @@ struct AsyncDescriptorLimitTests {
     }
 }
 
-@Suite("Async sockets: the low-RLIMIT child", .enabled(if: ProcessInfo.processInfo.environment["NETKIT_LOW_RLIMIT_CHILD"] == "1"))
+@Suite(
+    "Async sockets: the low-RLIMIT child",
+    .enabled(if: ProcessInfo.processInfo.environment["NETKIT_LOW_RLIMIT_CHILD"] == "1"))
 struct AsyncDescriptorLimitChild {
     @Test("serve backs off under EMFILE")
     func serveBacksOff() async throws {
@@ -42,10 +44,10 @@ struct AsyncDescriptorLimitChild {
         let server = Task { try await listener.listener.serve(echoOrFail) }
 
         // An open connection, served.
-        let first = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(10)))
+        let first = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(60)))
         var buffer = [UInt8](repeating: 0, count: 16)
         try await first.sendAll(Array("one".utf8))
-        #expect(try await first.receive(into: &buffer, deadline: .after(.seconds(10))) == 3)
+        #expect(try await first.receive(into: &buffer, deadline: .after(.seconds(60))) == 3)
 
         // Use up every descriptor, then free exactly one for the next client.
         var filler: [DatagramBox] = []
@@ -54,12 +56,12 @@ struct AsyncDescriptorLimitChild {
             if filler.count > 10_000 { Issue.record("no EMFILE: the limit was not applied"); return }
         }
         filler.removeLast()
-        let second = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(10)))
+        let second = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(60)))
         // The server's accept now fails with EMFILE and backs off; the open
         // connection goes on being served meanwhile.
         for round in 0..<5 {
             try await first.sendAll(Array("r\(round)".utf8))
-            #expect(try await first.receive(into: &buffer, deadline: .after(.seconds(10))) == 2)
+            #expect(try await first.receive(into: &buffer, deadline: .after(.seconds(60))) == 2)
         }
         try await second.sendAll(Array("two".utf8))
         await #expect(throws: SocketError.self, "not accepted while no descriptor is free") {
@@ -67,7 +69,7 @@ struct AsyncDescriptorLimitChild {
         }
         // Descriptors come back: the waiting connection is accepted and served.
         filler.removeAll()
-        #expect(try await second.receive(into: &buffer, deadline: .after(.seconds(10))) == 3)
+        #expect(try await second.receive(into: &buffer, deadline: .after(.seconds(60))) == 3)
         server.cancel()
         try await server.value
     }

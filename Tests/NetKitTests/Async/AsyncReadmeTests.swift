@@ -14,7 +14,7 @@ struct AsyncReadmeTests {
         let client = try DatagramSocket(family: .ipv4)
         try await client.send(Array("hello".utf8), to: address)
         var reply = [UInt8](repeating: 0, count: 64)
-        let datagram = try await client.receive(into: &reply, deadline: .after(.seconds(10)))
+        let datagram = try await client.receive(into: &reply, deadline: .after(.seconds(60)))
         #expect(String(decoding: reply[..<datagram.count], as: UTF8.self) == "hello")
         server.cancel()
         await #expect(throws: CancellationError.self) { try await server.value }
@@ -27,15 +27,17 @@ struct AsyncReadmeTests {
         let server = Task {
             try await listener.listener.serve(maximumConnections: 256) { connection, peer in
                 var buffer = [UInt8](repeating: 0, count: 4096)
-                while case let count = try await connection.receive(into: &buffer, deadline: .after(.seconds(30))), count > 0 {
+                while case let count = try await connection.receive(into: &buffer, deadline: .after(.seconds(60))),
+                    count > 0
+                {
                     try await connection.sendAll(buffer[..<count])
                 }
             }
         }
-        let connection = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(10)))
+        let connection = try await StreamConnection(connectingTo: address, deadline: .after(.seconds(60)))
         try await connection.sendAll(Array("hello\n".utf8))
         var buffer = [UInt8](repeating: 0, count: 64)
-        let count = try await connection.receive(into: &buffer, deadline: .after(.seconds(10)))
+        let count = try await connection.receive(into: &buffer, deadline: .after(.seconds(60)))
         #expect(Array(buffer[..<count]) == Array("hello\n".utf8))
         server.cancel()
         try await server.value
@@ -44,7 +46,7 @@ struct AsyncReadmeTests {
 
 /// The README's async UDP echo server, word for word.
 func echo(_ socket: borrowing DatagramSocket) async throws {
-    var buffer = [UInt8](repeating: 0, count: 2048)   // a local: see "Async sockets" on globals
+    var buffer = [UInt8](repeating: 0, count: 2048)  // a local: see "Async sockets" on globals
     while true {
         let datagram = try await socket.receive(into: &buffer)
         try await socket.send(buffer[..<datagram.count], to: datagram.sender!)

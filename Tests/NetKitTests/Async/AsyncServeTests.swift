@@ -20,7 +20,7 @@ func roundTrip(_ text: String, to address: SocketAddress, loop: IOLoop) async th
     var buffer = [UInt8](repeating: 0, count: 1024)
     var received: [UInt8] = []
     while received.count < text.utf8.count {
-        let count = try await client.receive(into: &buffer, deadline: .after(.seconds(10)))
+        let count = try await client.receive(into: &buffer, deadline: .after(.seconds(60)))
         if count == 0 { break }
         received += buffer[..<count]
     }
@@ -66,14 +66,14 @@ struct AsyncServeTests {
             }
             for client in clients { try await client.connection.sendAll(Array("x".utf8)) }
             var buffer = [UInt8](repeating: 0, count: 8)
-            #expect(try await clients[0].connection.receive(into: &buffer, deadline: .after(.seconds(10))) == 1)
-            #expect(try await clients[1].connection.receive(into: &buffer, deadline: .after(.seconds(10))) == 1)
+            #expect(try await clients[0].connection.receive(into: &buffer, deadline: .after(.seconds(60))) == 1)
+            #expect(try await clients[1].connection.receive(into: &buffer, deadline: .after(.seconds(60))) == 1)
             await #expect(throws: SocketError.self) {
                 _ = try await clients[2].connection.receive(into: &buffer, deadline: .after(.milliseconds(50)))
             }
             // One finishes: the third is served.
             try clients[0].connection.shutdown(.write)
-            #expect(try await clients[2].connection.receive(into: &buffer, deadline: .after(.seconds(10))) == 1)
+            #expect(try await clients[2].connection.receive(into: &buffer, deadline: .after(.seconds(60))) == 1)
             #expect(highest.load(ordering: .relaxed) == 2)
             server.cancel()
             try await server.value
@@ -103,7 +103,7 @@ struct AsyncServeTests {
             let client = try await StreamConnection(connectingTo: address, loop: loop)
             try await client.sendAll(Array("a".utf8))
             var buffer = [UInt8](repeating: 0, count: 8)
-            #expect(try await client.receive(into: &buffer, deadline: .after(.seconds(10))) == 2)
+            #expect(try await client.receive(into: &buffer, deadline: .after(.seconds(60))) == 2)
             server.cancel()
             try await server.value
             #expect(outcome.withLock { $0 } == "cancelled")
@@ -142,7 +142,7 @@ struct AsyncServeTests {
             // Within the grace period the connection still works.
             try await client.sendAll(Array("late".utf8))
             var buffer = [UInt8](repeating: 0, count: 8)
-            #expect(try await client.receive(into: &buffer, deadline: .after(.seconds(10))) == 4)
+            #expect(try await client.receive(into: &buffer, deadline: .after(.seconds(60))) == 4)
             try await server.value
             #expect(ContinuousClock.now - cancelledAt >= .milliseconds(250))
             #expect(handlerEnded.withLock { $0 } == "cancelled after grace")
@@ -156,7 +156,8 @@ struct AsyncServeTests {
             try listener.listener.register(on: loop)
             let address = try listener.listener.localAddress
             let driver = MockingDriver()
-            driver.failNext("accept", with: [.tooManyOpenFiles, .tooManyOpenFiles, .tooManyOpenFiles, .tooManyOpenFiles])
+            driver.failNext(
+                "accept", with: [.tooManyOpenFiles, .tooManyOpenFiles, .tooManyOpenFiles, .tooManyOpenFiles])
             let server = Task {
                 try await MockingDriver.$current.withValue(driver) {
                     try await listener.listener.serve(echoOrFail)

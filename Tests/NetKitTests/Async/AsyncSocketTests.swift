@@ -154,7 +154,7 @@ struct AsyncMessageTests {
             async let message: (Int, Bool) = {
                 let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
                 defer { raw.deallocate() }
-                let message = try await server.socket.receiveMessage(into: raw, deadline: .after(.seconds(10)))
+                let message = try await server.socket.receiveMessage(into: raw, deadline: .after(.seconds(60)))
                 return (message.count, message.control.packetInfo != nil)
             }()
             await eventually("the receive is waiting") { server.socket.asyncWaiterCount == 1 }
@@ -167,7 +167,8 @@ struct AsyncMessageTests {
         }
     }
 
-    @Test("batches: one async receive takes every queued datagram; one async send sends them all", arguments: allBackends)
+    @Test(
+        "batches: one async receive takes every queued datagram; one async send sends them all", arguments: allBackends)
     func batches(backend: IOLoopBackend) async throws {
         try await withLoop(backend) { loop in
             let receiver = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
@@ -185,7 +186,7 @@ struct AsyncMessageTests {
             var incoming = try DatagramBatch(capacity: 16, bufferSize: 32)
             var total = 0
             while total < 8 {
-                total += try await receiver.receive(into: &incoming, deadline: .after(.seconds(10)))
+                total += try await receiver.receive(into: &incoming, deadline: .after(.seconds(60)))
                 #expect(incoming.sender(at: 0) == (try sender.localAddress))
             }
             #expect(total == 8)

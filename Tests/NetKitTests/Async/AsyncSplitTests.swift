@@ -145,7 +145,8 @@ struct AsyncSplitTests {
 
 @Suite("Async sockets: datagram socket halves", .usesManyDescriptors)
 struct AsyncDatagramSplitTests {
-    @Test("one task receives while another sends on the same socket; close unblocks the receiver", arguments: allBackends)
+    @Test(
+        "one task receives while another sends on the same socket; close unblocks the receiver", arguments: allBackends)
     func receiveWhileSending(backend: IOLoopBackend) async throws {
         try await withLoop(backend) { loop in
             let peer = try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))
@@ -173,7 +174,7 @@ struct AsyncDatagramSplitTests {
                 var buffer = [UInt8](repeating: 0, count: 16)
                 for index in 0..<100 {
                     try await sender.send(Array("\(index)".utf8), to: peerAddress)
-                    let datagram = try await peer.receive(into: &buffer, deadline: .after(.seconds(10)))
+                    let datagram = try await peer.receive(into: &buffer, deadline: .after(.seconds(60)))
                     try await peer.send(buffer[..<datagram.count], to: address)
                 }
                 await eventually("all 100 echoes were received") { counter.peeks.load(ordering: .relaxed) == 100 }

@@ -4,9 +4,10 @@ import Testing
 
 @Suite("Async sockets: fairness on the default loop and cooperative pool", .usesManyDescriptors)
 struct AsyncStarvationTests {
-    @Test("200 TCP connections and 200 pending UDP receives are all served while two tasks spin on always-ready sockets")
+    @Test(
+        "200 TCP connections and 200 pending UDP receives are all served while two tasks spin on always-ready sockets")
     func noStarvation() async throws {
-        let deadline = IODeadline.after(.seconds(30))
+        let deadline = IODeadline.after(.seconds(60))
         let flags = HogFlags()
 
         // Two hogs, as many as the pool has threads here: each peeks at a datagram
@@ -23,7 +24,8 @@ struct AsyncStarvationTests {
         let server = Task { try await listener.listener.serve(echoOrFail) }
 
         // 200 UDP sockets, each with a receive pending.
-        let udpSockets = try (0..<200).map { _ in DatagramBox(try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0))) }
+        let udpSockets = try (0..<200).map { _ in DatagramBox(try DatagramSocket(bindingTo: .ipv4(.loopback, port: 0)))
+        }
 
         try await withThrowingTaskGroup(of: Int.self) { group in
             for box in hogSockets {
@@ -31,7 +33,7 @@ struct AsyncStarvationTests {
                     var buffer = [UInt8](repeating: 0, count: 32)
                     var count = 0
                     // Bounded in count and stopped as soon as everything else was served.
-                    let end = ContinuousClock.now + .seconds(30)
+                    let end = ContinuousClock.now + .seconds(60)
                     while !flags.stop.load(ordering: .relaxed) && (count % 1024 != 0 || ContinuousClock.now < end) {
                         _ = try await box.socket.receive(into: &buffer, flags: .peek)
                         count += 1

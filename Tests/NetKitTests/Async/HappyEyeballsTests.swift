@@ -35,7 +35,8 @@ func connectingSocketCount(toIPv6Port port: UInt16) throws -> Int {
 
 /// A port on `address`'s host where nothing listens (bound, then closed).
 func refusingAddress(_ family: AddressFamily) throws -> SocketAddress {
-    let listener = try StreamListener(bindingTo: family == .ipv6 ? .ipv6(.loopback, port: 0) : .ipv4(.loopback, port: 0))
+    let listener = try StreamListener(
+        bindingTo: family == .ipv6 ? .ipv6(.loopback, port: 0) : .ipv4(.loopback, port: 0))
     let address = try listener.localAddress
     try listener.close()
     return address
@@ -43,7 +44,9 @@ func refusingAddress(_ family: AddressFamily) throws -> SocketAddress {
 
 @Suite("Happy Eyeballs: connect by name (RFC 8305)")
 struct HappyEyeballsTests {
-    @Test("falls back from a black-holed IPv6 address to IPv4 after the attempt delay, and closes the loser", .usesManyDescriptors)
+    @Test(
+        "falls back from a black-holed IPv6 address to IPv4 after the attempt delay, and closes the loser",
+        .usesManyDescriptors)
     func fallsBackToIPv4() async throws {
         try await withLoop(.platformDefault) { loop in
             let hole = try BlackHole()
@@ -51,12 +54,12 @@ struct HappyEyeballsTests {
             let workingAddress = try working.localAddress
             let start = ContinuousClock.now
             let connection = try await StreamConnection(
-                connectingToAnyOf: [hole.address, workingAddress], timeout: .seconds(30), loop: loop)
+                connectingToAnyOf: [hole.address, workingAddress], timeout: .seconds(60), loop: loop)
             let elapsed = ContinuousClock.now - start
             #expect(try connection.remoteAddress == workingAddress)
             // The IPv6 attempt had its 250 ms head start, and the whole connect took far less than the timeout.
             #expect(elapsed >= .milliseconds(240))
-            #expect(elapsed < .seconds(15))
+            #expect(elapsed < .seconds(30))
             // The black-holed attempt was cancelled and closed.
             #expect(try connectingSocketCount(toIPv6Port: hole.port) == 0)
             let accepted = try blocking { try working.accept() }
@@ -78,7 +81,9 @@ struct HappyEyeballsTests {
         }
     }
 
-    @Test("a refused attempt starts the next one at once, and the error lists every attempt in order", .usesManyDescriptors)
+    @Test(
+        "a refused attempt starts the next one at once, and the error lists every attempt in order",
+        .usesManyDescriptors)
     func everyAttemptListed() async throws {
         try await withLoop(.platformDefault) { loop in
             let addresses = [try refusingAddress(.ipv4), try refusingAddress(.ipv4), try refusingAddress(.ipv6)]
@@ -103,7 +108,8 @@ struct HappyEyeballsTests {
         try await withLoop(.platformDefault) { loop in
             let hole = try BlackHole()
             do {
-                _ = try await StreamConnection(connectingToAnyOf: [hole.address], timeout: .milliseconds(300), loop: loop)
+                _ = try await StreamConnection(
+                    connectingToAnyOf: [hole.address], timeout: .milliseconds(300), loop: loop)
                 Issue.record("connected to a black hole")
             } catch let error as ConnectAttemptsError {
                 #expect(error.timedOut)
@@ -137,7 +143,8 @@ struct HappyEyeballsTests {
             #expect(try connection.remoteAddress == v4.localAddress)
 
             let v6 = try StreamListener(bindingTo: .ipv6(.loopback, port: 0))
-            let literal = try await StreamConnection(connectingToHost: "::1", port: try v6.localAddress.port ?? 0, loop: loop)
+            let literal = try await StreamConnection(
+                connectingToHost: "::1", port: try v6.localAddress.port ?? 0, loop: loop)
             #expect(try literal.remoteAddress == v6.localAddress)
         }
     }
@@ -146,7 +153,8 @@ struct HappyEyeballsTests {
     func unresolvable() async throws {
         try await withLoop(.platformDefault) { loop in
             do {
-                _ = try await StreamConnection(connectingToHost: "no-such-host.invalid", port: 80, timeout: .seconds(10), loop: loop)
+                _ = try await StreamConnection(
+                    connectingToHost: "no-such-host.invalid", port: 80, timeout: .seconds(60), loop: loop)
                 Issue.record("resolved an .invalid name")
             } catch let error as ConnectAttemptsError {
                 #expect(error.attempts.isEmpty)

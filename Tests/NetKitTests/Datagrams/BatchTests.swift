@@ -80,7 +80,11 @@ struct BatchTests {
         let client = try DatagramSocket(family: .ipv4)
         try client.connect(to: try server.localAddress)
         var batch = try DatagramBatch(capacity: 3, bufferSize: 16)
-        for _ in 0..<3 { batch.append(to: nil) { buffer in buffer[0] = 42; return 1 } }
+        for _ in 0..<3 {
+            batch.append(to: nil) { buffer in
+                buffer[0] = 42; return 1
+            }
+        }
         let refused = !batch.append(to: nil) { _ in 1 }
         #expect(refused, "a full batch refuses more")
         let noAddress = batch.sender(at: 0)

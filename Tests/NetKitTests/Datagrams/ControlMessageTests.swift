@@ -41,7 +41,10 @@ struct ControlMessageTests {
             offsets.append(UnsafeRawPointer(current) - UnsafeRawPointer(buffer.baseAddress!))
             cmsg = cnk_cmsg_nxthdr(&header, current)
         }
-        #expect(offsets == [0, ControlMessageLayout.space(1), ControlMessageLayout.space(1) + ControlMessageLayout.space(12)])
+        #expect(
+            offsets == [
+                0, ControlMessageLayout.space(1), ControlMessageLayout.space(1) + ControlMessageLayout.space(12),
+            ])
     }
 
     @Test("a full writer refuses, and a malformed length ends the walk")
@@ -80,7 +83,9 @@ struct ControlMessageTests {
 
         // Reply from the address the client wrote to, though the server is bound to 0.0.0.0.
         let info = PacketInfo(address: .v4(IPv4Address(127, 0, 0, 2)))
-        try server.send(UnsafeRawBufferPointer(rebasing: buffer[..<2]), to: message.sender!, control: ControlMessages(packetInfo: info))
+        try server.send(
+            UnsafeRawBufferPointer(rebasing: buffer[..<2]), to: message.sender!,
+            control: ControlMessages(packetInfo: info))
         var reply = [UInt8](repeating: 0, count: 8)
         let received = try client.receive(into: &reply)
         #expect(received.sender == .ipv4(IPv4Address(127, 0, 0, 2), port: port))

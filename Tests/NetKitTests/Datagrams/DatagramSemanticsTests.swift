@@ -3,7 +3,8 @@ import Testing
 
 /// An address on loopback where nothing listens (a socket was bound there and closed).
 func closedDatagramPort(_ family: AddressFamily) throws -> SocketAddress {
-    let placeholder = try DatagramSocket(bindingTo: family == .ipv4 ? .ipv4(.loopback, port: 0) : .ipv6(.loopback, port: 0))
+    let placeholder = try DatagramSocket(
+        bindingTo: family == .ipv4 ? .ipv4(.loopback, port: 0) : .ipv6(.loopback, port: 0))
     return try placeholder.localAddress
 }
 

@@ -18,9 +18,11 @@ struct ErrorQueueTests {
         }
     }
 
-    @Test("sending to a closed loopback port queues an ICMP port unreachable", arguments: [
-        SocketAddress.ipv4(.loopback, port: 0), SocketAddress.ipv6(.loopback, port: 0),
-    ])
+    @Test(
+        "sending to a closed loopback port queues an ICMP port unreachable",
+        arguments: [
+            SocketAddress.ipv4(.loopback, port: 0), SocketAddress.ipv6(.loopback, port: 0),
+        ])
     func portUnreachable(any: SocketAddress) throws {
         let target = try Self.closedPort(any)
         let client = try DatagramSocket(bindingTo: any)

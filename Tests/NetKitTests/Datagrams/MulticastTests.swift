@@ -98,11 +98,13 @@ struct MulticastTests {
 
         let unicast = #expect(throws: SocketError.self) { try six.joinMulticastGroup(.v6(.loopback)) }
         #expect(unicast?.errno == nil)
-        #expect(unicast?.description == "setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP) failed: ::1 is not a multicast address")
+        #expect(
+            unicast?.description == "setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP) failed: ::1 is not a multicast address")
 
         let four = try DatagramSocket(family: .ipv4)
         let v4 = #expect(throws: SocketError.self) { try four.joinMulticastGroup(.v4(.loopback)) }
-        #expect(v4?.description == "setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP) failed: 127.0.0.1 is not a multicast address")
+        #expect(
+            v4?.description == "setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP) failed: 127.0.0.1 is not a multicast address")
 
         let noSuchInterface = #expect(throws: SocketError.self) {
             try four.joinMulticastGroup(.v4(Self.ipv4Group(3)), interfaceIndex: 999_999)
@@ -164,12 +166,16 @@ struct NamespaceMulticastTests {
                 return outcome.put(.unavailable("unshare(CLONE_NEWNET) refused: not root?"))
             }
             // This thread (and only it) is now in a fresh namespace.
-            guard let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net"),
-                  let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: FileManager.default.isExecutableFile)
+            guard
+                let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net"),
+                let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(
+                    where: FileManager.default.isExecutableFile)
             else { return outcome.put(.unavailable("no /proc/thread-self or no ip(8)")) }
             let status = Self.configure(ip, expectedNamespace: namespace)
             guard status == 0 else {
-                return outcome.put(.unavailable("configuring veth in the namespace failed (status \(status.map(String.init) ?? "none"))"))
+                return outcome.put(
+                    .unavailable(
+                        "configuring veth in the namespace failed (status \(status.map(String.init) ?? "none"))"))
             }
             let index = try Resolver.interfaceIndex(named: "nk0")
             let group = IPv6Address(0xFF12, 0, 0, 0, 0, 0, 0x4E4B, 0x9, scopeID: index)

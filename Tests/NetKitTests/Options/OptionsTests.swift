@@ -66,41 +66,59 @@ struct OptionsTests {
 
     static let integers: [OptionCase<Int>] = [
         OptionCase(name: "ipv4TimeToLive", option: .ipv4TimeToLive, values: [1, 42, 255], kinds: OptionSocketKind.ip),
-        OptionCase(name: "ipv4TypeOfService", option: .ipv4TypeOfService, values: [0x20, 0x00], kinds: OptionSocketKind.ip),
-        OptionCase(name: "ipv4MulticastTimeToLive", option: .ipv4MulticastTimeToLive, values: [0, 7, 255], kinds: [.udp4]),
+        OptionCase(
+            name: "ipv4TypeOfService", option: .ipv4TypeOfService, values: [0x20, 0x00], kinds: OptionSocketKind.ip),
+        OptionCase(
+            name: "ipv4MulticastTimeToLive", option: .ipv4MulticastTimeToLive, values: [0, 7, 255], kinds: [.udp4]),
         OptionCase(name: "ipv6HopLimit", option: .ipv6HopLimit, values: [1, 17, 255], kinds: OptionSocketKind.ipv6),
         OptionCase(name: "ipv6MulticastHopLimit", option: .ipv6MulticastHopLimit, values: [0, 5, 255], kinds: [.udp6]),
-        OptionCase(name: "ipv6TrafficClass", option: .ipv6TrafficClass, values: [0x20, 0x00], kinds: OptionSocketKind.ipv6),
+        OptionCase(
+            name: "ipv6TrafficClass", option: .ipv6TrafficClass, values: [0x20, 0x00], kinds: OptionSocketKind.ipv6),
         OptionCase(name: "keepAliveIdle", option: .keepAliveIdle, values: [30, 7200], kinds: OptionSocketKind.tcp),
-        OptionCase(name: "keepAliveInterval", option: .keepAliveInterval, values: [7, 75], kinds: OptionSocketKind.tcp),
+        OptionCase(
+            name: "keepAliveInterval", option: .keepAliveInterval, values: [7, 75], kinds: OptionSocketKind.tcp),
         OptionCase(name: "keepAliveCount", option: .keepAliveCount, values: [4, 9], kinds: OptionSocketKind.tcp),
-        OptionCase(name: "maximumSegmentSize", option: .maximumSegmentSize, values: [1000, 1200], kinds: OptionSocketKind.tcp),
+        OptionCase(
+            name: "maximumSegmentSize", option: .maximumSegmentSize, values: [1000, 1200], kinds: OptionSocketKind.tcp),
     ]
 
     static let durations: [OptionCase<Duration?>] = [
-        OptionCase(name: "receiveTimeout", option: .receiveTimeout, values: [.milliseconds(1500), .seconds(3), nil], kinds: all),
-        OptionCase(name: "sendTimeout", option: .sendTimeout, values: [.milliseconds(500), .seconds(2), nil], kinds: all),
+        OptionCase(
+            name: "receiveTimeout", option: .receiveTimeout, values: [.milliseconds(1500), .seconds(3), nil], kinds: all
+        ),
+        OptionCase(
+            name: "sendTimeout", option: .sendTimeout, values: [.milliseconds(500), .seconds(2), nil], kinds: all),
     ]
 
     static let lingers: [OptionCase<Linger>] = [
-        OptionCase(name: "linger", option: .linger,
-                   values: [Linger(timeout: .seconds(3)), .reset, .off], kinds: all),
+        OptionCase(
+            name: "linger", option: .linger,
+            values: [Linger(timeout: .seconds(3)), .reset, .off], kinds: all)
     ]
 
     static let datagramFlags: [OptionCase<Bool>] = {
         var cases: [OptionCase<Bool>] = [
-            OptionCase(name: "ipv4ReceivePacketInfo", option: .ipv4ReceivePacketInfo, values: [true, false], kinds: [.udp4]),
-            OptionCase(name: "ipv6ReceivePacketInfo", option: .ipv6ReceivePacketInfo, values: [true, false], kinds: [.udp6]),
-            OptionCase(name: "ipv4ReceiveTypeOfService", option: .ipv4ReceiveTypeOfService, values: [true, false], kinds: [.udp4]),
-            OptionCase(name: "ipv6ReceiveTrafficClass", option: .ipv6ReceiveTrafficClass, values: [true, false], kinds: [.udp6]),
+            OptionCase(
+                name: "ipv4ReceivePacketInfo", option: .ipv4ReceivePacketInfo, values: [true, false], kinds: [.udp4]),
+            OptionCase(
+                name: "ipv6ReceivePacketInfo", option: .ipv6ReceivePacketInfo, values: [true, false], kinds: [.udp6]),
+            OptionCase(
+                name: "ipv4ReceiveTypeOfService", option: .ipv4ReceiveTypeOfService, values: [true, false],
+                kinds: [.udp4]),
+            OptionCase(
+                name: "ipv6ReceiveTrafficClass", option: .ipv6ReceiveTrafficClass, values: [true, false], kinds: [.udp6]
+            ),
         ]
         #if os(Linux)
         cases += [
             OptionCase(name: "ipv4ReceiveErrors", option: .ipv4ReceiveErrors, values: [true, false], kinds: [.udp4]),
             OptionCase(name: "ipv6ReceiveErrors", option: .ipv6ReceiveErrors, values: [true, false], kinds: [.udp6]),
-            OptionCase(name: "receiveTimestamp", option: .receiveTimestamp, values: [true, false], kinds: [.udp4, .udp6]),
-            OptionCase(name: "receiveDropCount", option: .receiveDropCount, values: [true, false], kinds: [.udp4, .udp6]),
-            OptionCase(name: "udpReceiveOffload", option: .udpReceiveOffload, values: [true, false], kinds: [.udp4, .udp6]),
+            OptionCase(
+                name: "receiveTimestamp", option: .receiveTimestamp, values: [true, false], kinds: [.udp4, .udp6]),
+            OptionCase(
+                name: "receiveDropCount", option: .receiveDropCount, values: [true, false], kinds: [.udp4, .udp6]),
+            OptionCase(
+                name: "udpReceiveOffload", option: .udpReceiveOffload, values: [true, false], kinds: [.udp4, .udp6]),
         ]
         #endif
         return cases
@@ -108,7 +126,7 @@ struct OptionsTests {
 
     #if os(Linux)
     static let datagramIntegers: [OptionCase<Int>] = [
-        OptionCase(name: "udpSegment", option: .udpSegment, values: [1200, 0], kinds: [.udp4, .udp6]),
+        OptionCase(name: "udpSegment", option: .udpSegment, values: [1200, 0], kinds: [.udp4, .udp6])
     ]
 
     @Test("Int options of datagram sockets", arguments: datagramIntegers)
@@ -130,8 +148,9 @@ struct OptionsTests {
     @Test("Linger option", arguments: lingers)
     func lingerOption(_ option: OptionCase<Linger>) throws { try option.run() }
 
-    @Test("buffer sizes: what is set is at least what is read back (Linux doubles it)",
-          arguments: OptionSocketKind.allCases)
+    @Test(
+        "buffer sizes: what is set is at least what is read back (Linux doubles it)",
+        arguments: OptionSocketKind.allCases)
     func bufferSizes(kind: OptionSocketKind) throws {
         try kind.withSocket { fd in
             for option in [SocketOption<Int>.receiveBufferSize, .sendBufferSize] {
@@ -172,7 +191,9 @@ struct OptionsTests {
         #expect(error?.operation == .setSocketOption)
         #expect(error?.errno == .protocolNotAvailable)
         #expect(error?.option == "IPPROTO_IPV6, IPV6_UNICAST_HOPS")
-        #expect(error?.description == "setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS) failed: Protocol not available (ENOPROTOOPT)")
+        #expect(
+            error?.description
+                == "setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS) failed: Protocol not available (ENOPROTOOPT)")
 
         let read = #expect(throws: SocketError.self) { _ = try socket.option(.ipv6Only) }
         #expect(read?.operation == .getSocketOption)
@@ -199,7 +220,9 @@ struct OptionsTests {
         #expect(huge?.description.contains("does not fit a C int") == true)
 
         let negative = #expect(throws: SocketError.self) { try socket.setOption(.receiveTimeout, .seconds(-1)) }
-        #expect(negative?.description.hasPrefix("setsockopt(SOL_SOCKET, SO_RCVTIMEO) failed: a timeout must not be negative") == true)
+        #expect(
+            negative?.description.hasPrefix(
+                "setsockopt(SOL_SOCKET, SO_RCVTIMEO) failed: a timeout must not be negative") == true)
 
         let linger = #expect(throws: SocketError.self) { try socket.setOption(.linger, Linger(timeout: .seconds(-2))) }
         #expect(linger?.option == "SOL_SOCKET, SO_LINGER")

@@ -202,7 +202,9 @@ struct ReadinessTests {
         var events = [EventPoller.Event](repeating: .init(), count: 2)
         let driver = MockingDriver()
         driver.failNext("epoll_wait", with: [.interrupted])
-        let count = try MockingDriver.$current.withValue(driver) { try poller.wait(into: &events, timeout: .seconds(5)) }
+        let count = try MockingDriver.$current.withValue(driver) {
+            try poller.wait(into: &events, timeout: .seconds(5))
+        }
         #expect(count == 1)
         #expect(driver.calls == ["epoll_wait", "epoll_wait"])
     }

@@ -4,8 +4,10 @@ import Testing
 
 @Suite("Resolver: socket address shortcut and interfaces")
 struct ResolverAddressTests {
-    @Test(arguments: [("127.0.0.1", [SocketAddress.ipv4(.loopback, port: 9999)]),
-                      ("::1", [SocketAddress.ipv6(.loopback, port: 9999)])])
+    @Test(arguments: [
+        ("127.0.0.1", [SocketAddress.ipv4(.loopback, port: 9999)]),
+        ("::1", [SocketAddress.ipv6(.loopback, port: 9999)]),
+    ])
     func numericHostsGiveExactlyOneAddress(host: String, expected: [SocketAddress]) async throws {
         #expect(try addressesBlocking(host: host) == expected)
         #expect(try await SocketAddress.addresses(host: host, port: 9999, type: .datagram) == expected)

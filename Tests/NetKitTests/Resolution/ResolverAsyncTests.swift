@@ -4,9 +4,11 @@ import Testing
 
 @Suite("Resolver: async getaddrinfo")
 struct ResolverAsyncTests {
-    @Test(arguments: [("localhost", AddressInfoHints(socketType: .datagram)),
-                      ("::1", AddressInfoHints(flags: .numericHost)),
-                      ("127.0.0.1", AddressInfoHints(family: .ipv4, socketType: .stream))])
+    @Test(arguments: [
+        ("localhost", AddressInfoHints(socketType: .datagram)),
+        ("::1", AddressInfoHints(flags: .numericHost)),
+        ("127.0.0.1", AddressInfoHints(family: .ipv4, socketType: .stream)),
+    ])
     func asyncGivesTheSameResultsAsBlocking(host: String, hints: AddressInfoHints) async throws {
         // In an async context the async overload wins; reach the blocking one through a sync function.
         let blocking = try resolveBlocking(host: host, service: "9999", hints: hints)
@@ -17,7 +19,8 @@ struct ResolverAsyncTests {
 
     @Test func asyncFailuresAreTyped() async {
         do {
-            _ = try await Resolver.resolve(host: "not-an-address", service: "80", hints: AddressInfoHints(flags: .numericHost))
+            _ = try await Resolver.resolve(
+                host: "not-an-address", service: "80", hints: AddressInfoHints(flags: .numericHost))
             Issue.record("resolved a bad literal")
         } catch {
             // `error` is a SocketError: the async variant throws typed errors too.
@@ -113,9 +116,11 @@ struct ResolverAsyncTests {
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<64 {
                 group.addTask {
-                    try await Resolver.resolve(host: index.isMultiple(of: 2) ? "127.0.0.1" : "::1",
-                                               service: "\(1_000 + index)",
-                                               hints: AddressInfoHints(socketType: .stream, flags: .numericHost)).count
+                    try await Resolver.resolve(
+                        host: index.isMultiple(of: 2) ? "127.0.0.1" : "::1",
+                        service: "\(1_000 + index)",
+                        hints: AddressInfoHints(socketType: .stream, flags: .numericHost)
+                    ).count
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -68,9 +68,12 @@ struct ResolverDatabaseTests {
         let entry = try MockingDriver.$current.withValue(driver) {
             try "http".withCString { name in
                 try "tcp".withCString { proto in
-                    try ResolverCalls.growingLookup(.getServiceEntry, entry: servent(), initialSize: 4) { entry, buffer, length, result in
+                    try ResolverCalls.growingLookup(.getServiceEntry, entry: servent(), initialSize: 4) {
+                        entry, buffer, length, result in
                         system_getservbyname_r(name, proto, entry, buffer, length, result)
-                    } convert: { ServiceEntry($0) }
+                    } convert: {
+                        ServiceEntry($0)
+                    }
                 }
             }
         }

@@ -5,8 +5,9 @@ import Testing
 @Suite("Resolver: getaddrinfo")
 struct ResolverTests {
     @Test func localhostResolvesToLoopbackOnly() throws {
-        let results = try Resolver.resolve(host: "localhost", service: "9999",
-                                           hints: AddressInfoHints(socketType: .datagram))
+        let results = try Resolver.resolve(
+            host: "localhost", service: "9999",
+            hints: AddressInfoHints(socketType: .datagram))
         #expect(!results.isEmpty)
         for info in results {
             #expect(info.address.port == 9999)
@@ -44,8 +45,9 @@ struct ResolverTests {
         }
         // An IPv4 literal cannot be an IPv6 result (glibc: EAI_ADDRFAMILY).
         let error = #expect(throws: SocketError.self) {
-            try Resolver.resolve(host: "127.0.0.1", service: "7",
-                                 hints: AddressInfoHints(family: .ipv6, flags: .numericHost))
+            try Resolver.resolve(
+                host: "127.0.0.1", service: "7",
+                hints: AddressInfoHints(family: .ipv6, flags: .numericHost))
         }
         #expect(error?.resolverError != nil)
         #if os(Linux)
@@ -53,8 +55,10 @@ struct ResolverTests {
         #endif
     }
 
-    @Test(arguments: [(AddressFamily.ipv4, SocketAddress.ipv4(.any, port: 8080)),
-                      (AddressFamily.ipv6, SocketAddress.ipv6(.any, port: 8080))])
+    @Test(arguments: [
+        (AddressFamily.ipv4, SocketAddress.ipv4(.any, port: 8080)),
+        (AddressFamily.ipv6, SocketAddress.ipv6(.any, port: 8080)),
+    ])
     func passiveWithoutHostGivesTheWildcard(family: AddressFamily, wildcard: SocketAddress) throws {
         let results = try Resolver.resolve(
             host: nil, service: "8080",
@@ -63,15 +67,17 @@ struct ResolverTests {
     }
 
     @Test func noHostWithoutPassiveGivesLoopback() throws {
-        let results = try Resolver.resolve(host: nil, service: "8080",
-                                           hints: AddressInfoHints(socketType: .stream))
+        let results = try Resolver.resolve(
+            host: nil, service: "8080",
+            hints: AddressInfoHints(socketType: .stream))
         #expect(!results.isEmpty)
         #expect(results.allSatisfy { $0.address.ipAddress.map(isLoopback) == true })
     }
 
     @Test func canonicalNameIsOnTheFirstResultOnly() throws {
-        let results = try Resolver.resolve(host: "localhost", service: nil,
-                                           hints: AddressInfoHints(socketType: .stream, flags: .canonicalName))
+        let results = try Resolver.resolve(
+            host: "localhost", service: nil,
+            hints: AddressInfoHints(socketType: .stream, flags: .canonicalName))
         // "localhost", or "localhost.localdomain" where /etc/hosts lists that first.
         #expect(results.first?.canonicalName?.hasPrefix("localhost") == true)
         #expect(results.dropFirst().allSatisfy { $0.canonicalName == nil })
@@ -80,8 +86,9 @@ struct ResolverTests {
 
     @Test(.enabled(if: servicesDatabaseExists, "needs /etc/services (package netbase)"))
     func serviceNamesResolveToTheirPort() throws {
-        let results = try Resolver.resolve(host: "127.0.0.1", service: "http",
-                                           hints: AddressInfoHints(socketType: .stream))
+        let results = try Resolver.resolve(
+            host: "127.0.0.1", service: "http",
+            hints: AddressInfoHints(socketType: .stream))
         #expect(results.map(\.address) == [.ipv4(.loopback, port: 80)])
     }
 
@@ -89,13 +96,16 @@ struct ResolverTests {
 
     @Test func badNumericLiteralIsNoNameWithoutAskingDNS() {
         let error = #expect(throws: SocketError.self) {
-            try Resolver.resolve(host: "not-an-address", service: "80",
-                                 hints: AddressInfoHints(flags: .numericHost))
+            try Resolver.resolve(
+                host: "not-an-address", service: "80",
+                hints: AddressInfoHints(flags: .numericHost))
         }
         #expect(error?.operation == .getaddrinfo)
         #expect(error?.resolverError == .noName)
         #expect(error?.resolverError?.host == "not-an-address")
-        #expect(error?.description == "getaddrinfo() failed: \(ResolverError.noName.message) (EAI_NONAME) for not-an-address:80")
+        #expect(
+            error?.description
+                == "getaddrinfo() failed: \(ResolverError.noName.message) (EAI_NONAME) for not-an-address:80")
     }
 
     // No test resolves an unknown *name*: that would send a DNS query to the
@@ -104,8 +114,9 @@ struct ResolverTests {
 
     @Test func unknownServiceIsAServiceError() {
         let error = #expect(throws: SocketError.self) {
-            try Resolver.resolve(host: "127.0.0.1", service: "no-such-service",
-                                 hints: AddressInfoHints(socketType: .stream))
+            try Resolver.resolve(
+                host: "127.0.0.1", service: "no-such-service",
+                hints: AddressInfoHints(socketType: .stream))
         }
         #if os(Linux)
         #expect(error?.resolverError == .serviceNotSupported)
@@ -129,7 +140,10 @@ struct ResolverTests {
                 try Resolver.resolve(host: "local\0host", service: "80")
             }
             #expect(error?.operation == .getaddrinfo)
-            if case .invalidArgument = error?.reason {} else { Issue.record("wrong reason \(String(describing: error))") }
+            if case .invalidArgument = error?.reason {
+            } else {
+                Issue.record("wrong reason \(String(describing: error))")
+            }
             #expect(throws: SocketError.self) { try Resolver.resolve(host: nil, service: "8\00") }
         }
         #expect(driver.calls.isEmpty)
@@ -172,8 +186,10 @@ struct ResolverTests {
             for round in 0..<2_000 {
                 let host = round % 3 == 0 ? "not-an-address" : (round % 3 == 1 ? "127.0.0.1" : "::1")
                 if round % 7 == 0 { driver.failNext("getaddrinfo", with: [.ioError]) }
-                if let results = try? Resolver.resolve(host: host, service: "\(round % 65_536)",
-                                                       hints: AddressInfoHints(flags: .numericHost)) {
+                if let results = try? Resolver.resolve(
+                    host: host, service: "\(round % 65_536)",
+                    hints: AddressInfoHints(flags: .numericHost))
+                {
                     successes += 1
                     #expect(!results.isEmpty)
                 }

@@ -12,7 +12,9 @@ struct TrapTests {
     func batchSizeOverflow() {
         let error = #expect(throws: SocketError.self) { _ = try DatagramBatch(capacity: 1024, bufferSize: Int.max / 2) }
         #expect(error?.operation == .allocate)
-        if case .invalidArgument(let text)? = error?.reason { #expect(text.contains("overflows")) } else {
+        if case .invalidArgument(let text)? = error?.reason {
+            #expect(text.contains("overflows"))
+        } else {
             Issue.record("expected invalidArgument, got \(String(describing: error))")
         }
     }
@@ -71,11 +73,18 @@ struct TrapTests {
 
     @Test("Linger with Int64.max seconds plus a fraction is an invalidArgument error, not an overflow trap")
     func lingerOverflow() throws {
-        let connection = try StreamConnection(unsafeAdopting: SocketCalls.open(family: .ipv4, type: CNK_SOCK_STREAM, protocol: 0))
-        for timeout in [Duration.seconds(Int64.max) + .milliseconds(500), .seconds(Int64(CInt.max)) + .milliseconds(1)] {
-            let error = #expect(throws: SocketError.self) { try connection.setOption(.linger, Linger(timeout: timeout)) }
+        let connection = try StreamConnection(
+            unsafeAdopting: SocketCalls.open(family: .ipv4, type: CNK_SOCK_STREAM, protocol: 0))
+        for timeout in [Duration.seconds(Int64.max) + .milliseconds(500), .seconds(Int64(CInt.max)) + .milliseconds(1)]
+        {
+            let error = #expect(throws: SocketError.self) {
+                try connection.setOption(.linger, Linger(timeout: timeout))
+            }
             #expect(error?.option == "SOL_SOCKET, SO_LINGER")
-            if case .invalidArgument? = error?.reason {} else { Issue.record("expected invalidArgument, got \(String(describing: error))") }
+            if case .invalidArgument? = error?.reason {
+            } else {
+                Issue.record("expected invalidArgument, got \(String(describing: error))")
+            }
         }
         // The largest that fits still works.
         try connection.setOption(.linger, Linger(timeout: .seconds(Int64(CInt.max))))
@@ -88,7 +97,9 @@ struct TrapTests {
         let before = try socket.option(.receiveBufferSize)
         for option in [SocketOption<Int>.receiveBufferSize, .sendBufferSize] {
             let error = #expect(throws: SocketError.self) { try socket.setOption(option, -1) }
-            if case .invalidArgument(let text)? = error?.reason { #expect(text.contains("negative")) } else {
+            if case .invalidArgument(let text)? = error?.reason {
+                #expect(text.contains("negative"))
+            } else {
                 Issue.record("expected invalidArgument, got \(String(describing: error))")
             }
         }
@@ -102,7 +113,9 @@ struct TrapTests {
         #expect(try poll(&items, timeout: .zero) == 0)
         for option in [SocketOption<Duration?>.receiveTimeout, .sendTimeout] {
             let error = #expect(throws: SocketError.self) { try socket.setOption(option, .zero) }
-            if case .invalidArgument(let text)? = error?.reason { #expect(text.contains("nil")) } else {
+            if case .invalidArgument(let text)? = error?.reason {
+                #expect(text.contains("nil"))
+            } else {
                 Issue.record("expected invalidArgument, got \(String(describing: error))")
             }
             #expect(try socket.option(option) == nil)

@@ -100,7 +100,9 @@ struct ConfigurableSocketTests {
         var (items, keys) = servers.pollItems(interest: .readable)
         #expect(try poll(&items, timeout: .seconds(5)) == 1)
         let readyKey = try #require(zip(items, keys).first { $0.0.ready.contains(.readable) }?.1)
-        let bytes = try servers.withConnection(readyKey) { (connection) throws(SocketError) in try connection.receive(maxCount: 4) }
+        let bytes = try servers.withConnection(readyKey) { (connection) throws(SocketError) in
+            try connection.receive(maxCount: 4)
+        }
         #expect(bytes == [42])
         // Removing hands the connection back; a removed key finds nothing.
         guard let removed = servers.remove(readyKey) else {

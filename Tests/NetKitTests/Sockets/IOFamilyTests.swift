@@ -75,7 +75,9 @@ struct IOFamilyTests {
         try client.send([1, 2, 3, 4], to: server.localAddress)
         var empty: [UInt8] = []
         let error = #expect(throws: SocketError.self) { _ = try server.receive(into: &empty) }
-        if case .invalidArgument(let text)? = error?.reason { #expect(text.contains("empty buffer")) } else {
+        if case .invalidArgument(let text)? = error?.reason {
+            #expect(text.contains("empty buffer"))
+        } else {
             Issue.record("expected invalidArgument, got \(String(describing: error))")
         }
         #expect(throws: SocketError.self) { _ = try server.tryReceive(into: &empty) }
@@ -95,7 +97,9 @@ struct IOFamilyTests {
         try a.sendAll([9, 8, 7])
         var empty: [UInt8] = []
         let error = #expect(throws: SocketError.self) { _ = try b.receive(into: &empty) }
-        if case .invalidArgument(let text)? = error?.reason { #expect(text.contains("end of stream")) } else {
+        if case .invalidArgument(let text)? = error?.reason {
+            #expect(text.contains("end of stream"))
+        } else {
             Issue.record("expected invalidArgument, got \(String(describing: error))")
         }
         #expect(throws: SocketError.self) { _ = try b.tryReceive(into: &empty) }

@@ -7,59 +7,59 @@ import NetKitTestSupport
 // always installed; socat tests are cancelled with a reason when it is missing.
 
 private let pythonUDPEchoServer = """
-import socket, sys
-family = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
-s = socket.socket(family, socket.SOCK_DGRAM)
-s.bind(('::1' if sys.argv[1] == '6' else '127.0.0.1', 0))
-s.settimeout(10)
-print(s.getsockname()[1], flush=True)
-for _ in range(int(sys.argv[2])):
-    data, peer = s.recvfrom(65535)
-    s.sendto(data, peer)
-"""
+    import socket, sys
+    family = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind(('::1' if sys.argv[1] == '6' else '127.0.0.1', 0))
+    s.settimeout(10)
+    print(s.getsockname()[1], flush=True)
+    for _ in range(int(sys.argv[2])):
+        data, peer = s.recvfrom(65535)
+        s.sendto(data, peer)
+    """
 
 private let pythonUDPByteOrderClient = """
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(10)
-s.sendto(struct.pack('!HI', 9999, 0x01020304), ('127.0.0.1', int(sys.argv[1])))
-data, peer = s.recvfrom(100)
-short, long = struct.unpack('!HI', data)
-print(short, hex(long), flush=True)
-"""
+    import socket, struct, sys
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(10)
+    s.sendto(struct.pack('!HI', 9999, 0x01020304), ('127.0.0.1', int(sys.argv[1])))
+    data, peer = s.recvfrom(100)
+    short, long = struct.unpack('!HI', data)
+    print(short, hex(long), flush=True)
+    """
 
 private let pythonTCPEchoServer = """
-import socket, sys
-family = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
-l = socket.socket(family, socket.SOCK_STREAM)
-l.bind(('::1' if sys.argv[1] == '6' else '127.0.0.1', 0))
-l.listen(1)
-l.settimeout(10)
-print(l.getsockname()[1], flush=True)
-c, _ = l.accept()
-c.settimeout(10)
-while True:
-    data = c.recv(65536)
-    if not data:
-        break
-    c.sendall(data)
-c.close()
-"""
+    import socket, sys
+    family = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
+    l = socket.socket(family, socket.SOCK_STREAM)
+    l.bind(('::1' if sys.argv[1] == '6' else '127.0.0.1', 0))
+    l.listen(1)
+    l.settimeout(10)
+    print(l.getsockname()[1], flush=True)
+    c, _ = l.accept()
+    c.settimeout(10)
+    while True:
+        data = c.recv(65536)
+        if not data:
+            break
+        c.sendall(data)
+    c.close()
+    """
 
 private let pythonTCPClient = """
-import socket, struct, sys
-c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
-payload = bytes(range(256)) * 1000
-c.sendall(struct.pack('!I', len(payload)) + payload)
-c.shutdown(socket.SHUT_WR)
-got = b''
-while True:
-    data = c.recv(65536)
-    if not data:
-        break
-    got += data
-print('ok' if got == payload else 'mismatch %d' % len(got), flush=True)
-"""
+    import socket, struct, sys
+    c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+    payload = bytes(range(256)) * 1000
+    c.sendall(struct.pack('!I', len(payload)) + payload)
+    c.shutdown(socket.SHUT_WR)
+    got = b''
+    while True:
+        data = c.recv(65536)
+        if not data:
+            break
+        got += data
+    print('ok' if got == payload else 'mismatch %d' % len(got), flush=True)
+    """
 
 /// Reads exactly `count` bytes, or fewer at end of stream.
 private func receiveExactly(_ count: Int, from connection: borrowing StreamConnection) throws -> [UInt8] {
@@ -67,7 +67,8 @@ private func receiveExactly(_ count: Int, from connection: borrowing StreamConne
     var buffer = [UInt8](repeating: 0, count: 65536)
     while result.count < count {
         let n = try buffer.withUnsafeMutableBytes { raw in
-            try connection.receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[..<min(raw.count, count - result.count)]))
+            try connection.receive(
+                into: UnsafeMutableRawBufferPointer(rebasing: raw[..<min(raw.count, count - result.count)]))
         }
         if n == 0 { break }
         result += buffer[..<n]
@@ -114,7 +115,8 @@ struct InteropTests {
         let replyLong: UInt32 = 0xCAFE_BABE
         let reply: [UInt8] = [
             UInt8(replyShort >> 8), UInt8(replyShort & 0xFF),
-            UInt8(replyLong >> 24), UInt8(replyLong >> 16 & 0xFF), UInt8(replyLong >> 8 & 0xFF), UInt8(replyLong & 0xFF),
+            UInt8(replyLong >> 24), UInt8(replyLong >> 16 & 0xFF), UInt8(replyLong >> 8 & 0xFF),
+            UInt8(replyLong & 0xFF),
         ]
         try server.send(reply, to: try #require(datagram.sender))
         #expect(peer.readLine() == "4242 0xcafebabe")

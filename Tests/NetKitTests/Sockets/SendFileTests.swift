@@ -89,14 +89,16 @@ struct SendFileTests {
         let receiver = ConnectionBox(pair.second)
         let drain = Drain(receiver)
         #expect(try sender.sendFile(file.descriptor, offset: 1_000, count: 50_000) == 50_000)
-        #expect(try sender.sendFile(file.descriptor, offset: 99_990) == 10)   // to the end
+        #expect(try sender.sendFile(file.descriptor, offset: 99_990) == 10)  // to the end
         #expect(lseek(file.descriptor, 0, SEEK_CUR) == 0)
         try sender.close()
         #expect(same(try drain.bytes(), Array(file.bytes[1_000..<51_000] + file.bytes[99_990...])))
     }
 
     #if DEBUG
-    @Test("where sendfile refuses the file (EINVAL, ENOSYS), pread and send carry it", arguments: [Errno.invalidArgument, Errno(rawValue: ENOSYS)])
+    @Test(
+        "where sendfile refuses the file (EINVAL, ENOSYS), pread and send carry it",
+        arguments: [Errno.invalidArgument, Errno(rawValue: ENOSYS)])
     func portablePath(refusal: Errno) throws {
         let file = try TemporaryFile(size: 1_000_000)
         let pair = try loopbackPair()
@@ -109,7 +111,7 @@ struct SendFileTests {
         try sender.close()
         #expect(same(try drain.bytes(), file.bytes))
         #expect(driver.calls.filter { $0 == "sendfile" }.count == 1)
-        #expect(driver.calls.filter { $0 == "pread" }.count >= 16)     // 1 MB through a 64 KiB buffer
+        #expect(driver.calls.filter { $0 == "pread" }.count >= 16)  // 1 MB through a 64 KiB buffer
     }
 
     @Test("EINTR is retried, in sendfile and in the fallback's pread")
@@ -159,7 +161,7 @@ struct SendFileTests {
         #expect(error?.operation == .sendFile)
         #expect(error?.description.contains("ended at byte 1000, 4000 bytes short") == true)
         try sender.close()
-        #expect(try drain.bytes() == file.bytes)                         // what there was, went
+        #expect(try drain.bytes() == file.bytes)  // what there was, went
     }
 
     @Test("bad arguments are refused before any system call")
@@ -195,7 +197,7 @@ struct SendFileTests {
         var buffer = [UInt8](repeating: 0, count: 1)
         try sender.sendAll([1])
         _ = try receiver.connection.receive(into: &buffer)
-        _ = consume receiver                                             // the peer closes
+        _ = consume receiver  // the peer closes
         let error = #expect(throws: SocketError.self) {
             for _ in 0..<10 { try sender.sendFile(file.descriptor) }
         }
@@ -210,7 +212,7 @@ struct SendFileTests {
         let sender = pair.first
         let receiver = ConnectionBox(pair.second)
         try sender.setOption(.sendTimeout, .milliseconds(200))
-        let error = withExtendedLifetime(receiver) {                     // open, and never read
+        let error = withExtendedLifetime(receiver) {  // open, and never read
             #expect(throws: SocketError.self) { try sender.sendFile(file.descriptor) }
         }
         #expect(error?.isTimeout == true)
@@ -226,7 +228,7 @@ struct SendFileTests {
         let drain = Drain(receiver)
         #expect(try sender.sendFile(file.descriptor) == 4_000_000)
         #if DEBUG
-        let driver = MockingDriver()                                     // and certainly once: a full buffer
+        let driver = MockingDriver()  // and certainly once: a full buffer
         driver.failNext("sendfile", with: [.wouldBlock])
         try MockingDriver.$current.withValue(driver) { try sender.sendFile(file.descriptor) }
         #expect(driver.calls.contains("poll"))
@@ -253,7 +255,8 @@ struct SendFileTests {
     @Test("a Python peer receives the file intact (sha256)")
     func pythonPeer() throws {
         let file = try TemporaryFile(size: 2_000_000)
-        let peer = try ExternalPeer.python("""
+        let peer = try ExternalPeer.python(
+            """
             import hashlib, socket, sys
             server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(1)
             print(server.getsockname()[1], flush=True)
@@ -282,7 +285,8 @@ func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 
 /// The sha256 of a file, as `sha256sum` prints it.
 func sha256Hex(of path: String) throws -> String {
-    let peer = try ExternalPeer.python("import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path)
+    let peer = try ExternalPeer.python(
+        "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path)
     defer { _ = peer.exitStatus() }
     return peer.readLine() ?? ""
 }
@@ -295,7 +299,7 @@ struct AsyncSendFileTests {
         try await withLoop(backend) { loop in
             let pair = try loopbackPair()
             let sender = pair.first
-            let drain = Drain(ConnectionBox(pair.second))      // a blocking reader on its own thread
+            let drain = Drain(ConnectionBox(pair.second))  // a blocking reader on its own thread
             try sender.register(on: loop)
             #expect(try await sender.sendFile(file.descriptor) == 6_000_000)
             #expect(try await sender.sendFile(file.descriptor, offset: 5_999_000, count: 1_000) == 1_000)
@@ -330,7 +334,7 @@ struct AsyncSendFileTests {
         try await withLoop(.platformDefault) { loop in
             let pair = try loopbackPair()
             let sender = pair.first
-            let receiver = ConnectionBox(pair.second)          // open, never read
+            let receiver = ConnectionBox(pair.second)  // open, never read
             try sender.register(on: loop)
             do {
                 try await sender.sendFile(file.descriptor, deadline: .after(.milliseconds(200)))

@@ -17,7 +17,7 @@ struct StreamAndDatagramTourTests {
             ports.put(try server.localAddress.port ?? 0)
             var buffer = [UInt8](repeating: 0, count: 2048)
             for _ in 0..<1 {
-                let datagram = try server.receive(into: &buffer)        // count, length, sender
+                let datagram = try server.receive(into: &buffer)  // count, length, sender
                 try server.send(buffer[..<datagram.count], to: datagram.sender!)
             }
         }
@@ -53,7 +53,7 @@ struct StreamAndDatagramTourTests {
             let connection = try StreamConnection(connectingTo: .ipv4(.loopback, port: port), timeout: .seconds(2))
             try connection.sendAll(Array("hello\n".utf8))
             var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = try connection.receive(into: &buffer)   // 0 means the peer closed
+            let count = try connection.receive(into: &buffer)  // 0 means the peer closed
             #expect(Array(buffer[..<count]) == Array("hello\n".utf8))
         }  // the connection closes here, so the server's loop sees end of stream
         try serverThread.join()
@@ -66,18 +66,19 @@ struct StreamAndDatagramTourTests {
         let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))
         let connection = try StreamConnection(connectingTo: try listener.localAddress)
 
-        try connection.setOption(.noDelay, true)                  // typed: level, name and value type together
-        try connection.setOption(.keepAliveIdle, 30)              // seconds (TCP_KEEPIDLE)
+        try connection.setOption(.noDelay, true)  // typed: level, name and value type together
+        try connection.setOption(.keepAliveIdle, 30)  // seconds (TCP_KEEPIDLE)
         try connection.setOption(.linger, Linger(timeout: .seconds(5)))
         try udp.setOption(.ipv4TimeToLive, 16)
-        try udp.joinMulticastGroup(.v4(IPv4Address(239, 1, 2, 3)), interfaceIndex: try Resolver.interfaceIndex(named: "lo"))
+        try udp.joinMulticastGroup(
+            .v4(IPv4Address(239, 1, 2, 3)), interfaceIndex: try Resolver.interfaceIndex(named: "lo"))
 
         var items = [PollItem(udp, interest: .readable), PollItem(listener, interest: .readable)]
-        try poll(&items, timeout: .seconds(1))                    // portable; items[i].ready says what happened
+        try poll(&items, timeout: .seconds(1))  // portable; items[i].ready says what happened
         #expect(items[1].ready.contains(.readable))
 
         #if os(Linux)
-        let poller = try EventPoller()                            // Linux epoll: register once, wait often
+        let poller = try EventPoller()  // Linux epoll: register once, wait often
         try poller.register(listener, interest: .readable, token: 1)
         var events = [EventPoller.Event](repeating: .init(), count: 64)
         let count = try poller.wait(into: &events, timeout: .seconds(1))  // no allocation per wait
@@ -85,7 +86,7 @@ struct StreamAndDatagramTourTests {
         #endif
 
         let unix = try StreamListener(bindingTo: .unix(try UnixSocketPath(directory.path + "/app.sock")))
-        let pair = try StreamConnection.pair()                    // socketpair(AF_UNIX, SOCK_STREAM)
+        let pair = try StreamConnection.pair()  // socketpair(AF_UNIX, SOCK_STREAM)
         #expect(try unix.socketType == .stream && pair.first.socketType == .stream)
     }
 }

@@ -18,7 +18,9 @@ struct StreamSemanticsTests {
         #expect(try server.localAddress == listening)
         #expect(try server.remoteAddress == (try client.localAddress))
         #expect(accepted.peer == (try client.localAddress))
-        let unconnected = #expect(throws: SocketError.self) { _ = try listener.withUnsafeDescriptor { try SocketCalls.remoteAddress($0) } }
+        let unconnected = #expect(throws: SocketError.self) {
+            _ = try listener.withUnsafeDescriptor { try SocketCalls.remoteAddress($0) }
+        }
         #expect(unconnected?.errno == .notConnected)
         #expect(unconnected?.operation == .getPeerName)
     }
@@ -60,7 +62,8 @@ struct StreamSemanticsTests {
     }
 
     #if DEBUG
-    @Test("a connect interrupted by a signal is finished, not restarted blindly", arguments: [nil, Duration.seconds(5)])
+    @Test(
+        "a connect interrupted by a signal is finished, not restarted blindly", arguments: [nil, Duration.seconds(5)])
     func connectInterrupted(timeout: Duration?) throws {
         let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))
         let address = try listener.localAddress
@@ -197,7 +200,9 @@ struct StreamSemanticsTests {
         try client.shutdown(.both)
         var buffer = [UInt8](repeating: 0, count: 16)
         #expect(try server.receive(into: &buffer) == 0)
-        let error = #expect(throws: SocketError.self) { _ = try Array("x".utf8).withUnsafeBytes { try client.send($0) } }
+        let error = #expect(throws: SocketError.self) {
+            _ = try Array("x".utf8).withUnsafeBytes { try client.send($0) }
+        }
         #expect(error?.errno == .brokenPipe)
         let unconnected = try DatagramSocket(family: .ipv4)
         let notConnected = #expect(throws: SocketError.self) {

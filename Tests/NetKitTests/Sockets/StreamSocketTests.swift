@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Stream sockets on loopback")
 struct StreamSocketTests {
-    @Test("connect, accept, echo, end of stream", arguments: [SocketAddress.ipv4(.loopback, port: 0), .ipv6(.loopback, port: 0)])
+    @Test(
+        "connect, accept, echo, end of stream",
+        arguments: [SocketAddress.ipv4(.loopback, port: 0), .ipv6(.loopback, port: 0)])
     func echo(any: SocketAddress) throws {
         let listener = try StreamListener(bindingTo: any)
         let client = try StreamConnection(connectingTo: try listener.localAddress, timeout: .seconds(5))
@@ -26,7 +28,9 @@ struct StreamSocketTests {
             port = try listener.localAddress
         }
         for timeout in [nil, Duration.seconds(5)] {
-            let error = #expect(throws: SocketError.self) { _ = try StreamConnection(connectingTo: port, timeout: timeout) }
+            let error = #expect(throws: SocketError.self) {
+                _ = try StreamConnection(connectingTo: port, timeout: timeout)
+            }
             #expect(error?.errno == .connectionRefused)
             #expect(error?.operation == .connect)
         }

@@ -61,7 +61,8 @@ struct UnixDomainTests {
     @Test("datagrams over file-system paths, with the sender's path")
     func datagramPath() throws {
         let directory = try TemporaryDirectory()
-        try Self.datagram(server: try directory.socketAddress("server.sock"), client: try directory.socketAddress("client.sock"))
+        try Self.datagram(
+            server: try directory.socketAddress("server.sock"), client: try directory.socketAddress("client.sock"))
     }
 
     #if os(Linux)
