@@ -53,6 +53,7 @@ final class EpollBackend: ReadinessBackend, @unchecked Sendable {
             if !ready.isDisjoint(with: [.readable, .peerClosed, .priority]) { bits.insert(.readable) }
             if ready.contains(.writable) { bits.insert(.writable) }
             if !ready.isDisjoint(with: [.error, .hangup]) { bits = .all }
+            if !ready.isDisjoint(with: [.peerClosed, .error, .hangup]) { bits.insert(.hungUp) }
             handler(event.token, bits)
         }
     }

@@ -8,6 +8,9 @@ struct ReadyBits: OptionSet, Sendable {
     static let writable = ReadyBits(rawValue: 2)
     /// Both directions: hang-ups and errors wake every waiter, so it sees the error.
     static let all: ReadyBits = [.readable, .writable]
+    /// The peer closed its side, or the socket failed: a final state that brings no
+    /// further edge, so a short stream call must not clear the ready marks after it.
+    static let hungUp = ReadyBits(rawValue: 8)
 }
 
 /// Which way a waiter waits.

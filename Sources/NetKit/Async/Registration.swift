@@ -22,7 +22,8 @@ final class Registration: Sendable {
     /// Slot index (low 32 bits) and generation (high 32 bits) in the loop's table.
     let token: UInt64
 
-    /// Ready bits (``ReadyBits``) in bits 0-1, ``closedBit`` in bit 2, the tick from bit 8.
+    /// Ready bits (``ReadyBits``) in bits 0-1, ``closedBit`` in bit 2, ``ReadyBits/hungUp``
+    /// (sticky) in bit 3, the tick from bit 8.
     let readiness = Atomic<UInt64>(ReadyBits.all.rawValue)
     static let closedBit: UInt64 = 4
     static let tickUnit: UInt64 = 1 << 8
@@ -30,6 +31,17 @@ final class Registration: Sendable {
     /// Calls that succeeded without suspending, per direction, for the fairness budget.
     let readStreak = Atomic<Int>(0)
     let writeStreak = Atomic<Int>(0)
+
+    /// How many times a call on this socket suspended for readiness, and which task
+    /// (by ``currentTaskKey``) did last: when the budget runs out for a task that
+    /// itself suspended on this socket since the last check, it has waited already
+    /// and need not yield. So a request-response exchange, whose sends never wait
+    /// but whose receives do, never yields (nor allocates) in steady state, while a
+    /// task that never waits on the socket (a hog, or a writer beside a reader
+    /// task) still yields every ``budget`` calls.
+    let suspensions = Atomic<Int>(0)
+    let lastSuspender = Atomic<Int>(0)
+    let suspensionsAtCheck = Atomic<Int>(0)
 
     /// How many calls in a row may finish without suspending before one yields,
     /// so a socket that always has data cannot starve other tasks.
@@ -225,8 +237,21 @@ final class Registration: Sendable {
             : writeStreak.wrappingAdd(1, ordering: .relaxed).newValue
         guard streak >= Self.budget else { return false }
         resetBudget(direction)
+        let seen = suspensions.load(ordering: .relaxed)
+        let waitedSinceCheck = suspensionsAtCheck.exchange(seen, ordering: .relaxed) != seen
+        if waitedSinceCheck && lastSuspender.load(ordering: .relaxed) == Self.currentTaskKey { return false }
         return true
     }
+
+    /// Notes that the current task is about to suspend on this socket.
+    @inline(__always)
+    func noteSuspension() {
+        lastSuspender.store(Self.currentTaskKey, ordering: .relaxed)
+        suspensions.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// A key for the running task (its hash; 0 outside a task).
+    static var currentTaskKey: Int { withUnsafeCurrentTask { $0?.hashValue ?? 0 } }
 
     @inline(__always)
     func resetBudget(_ direction: Direction) {
@@ -240,11 +265,18 @@ final class Registration: Sendable {
     /// Runs a non-blocking attempt until it gives a result: at once while the
     /// direction is marked ready, else after waiting for readiness.
     ///
+    /// `drained` says whether a result shows the kernel buffer was emptied (a short
+    /// stream read) or filled (a short stream write): then the ready mark is cleared
+    /// as after a would-block (unless an event came since, or the peer hung up, which
+    /// brings no further edge), so the next call waits for readiness instead of first
+    /// failing with `EAGAIN`.
+    ///
     /// - Throws: the attempt's ``SocketError``; `CancellationError`; ``SocketError``
     ///   with `.timedOut`, ``SocketError/Reason/closed`` or ``SocketError/Reason/loopShutDown``.
     @inline(__always)
     func perform<R>(
         _ direction: Direction, _ operation: SocketError.Operation, deadline: IODeadline?,
+        drained: (R) -> Bool = { _ in false },
         _ attempt: () throws(SocketError) -> R?
     ) async throws -> R {
         while true {
@@ -254,12 +286,16 @@ final class Registration: Sendable {
             }
             if snapshot & direction.bits.rawValue != 0 {
                 if let result = try attempt() {
+                    if drained(result) && snapshot & ReadyBits.hungUp.rawValue == 0 {
+                        clearReadiness(direction, snapshot: snapshot)
+                    }
                     if spendBudget(direction) { await Task.yield() }
                     return result
                 }
                 clearReadiness(direction, snapshot: snapshot)
             }
             resetBudget(direction)
+            noteSuspension()
             let reason = await waitUntilReady(direction, deadline: deadline)
             if case .ready = reason { continue }
             throw reason.error(operation)

@@ -32,10 +32,21 @@ final class DescriptorOwner: @unchecked Sendable {
     private let loopRegistration = AtomicLazyReference<Registration>()
     /// Serialises making the registration (the first async call of two tasks at once).
     private let registering = Lock(())
+    /// The loop the first async call registers with when none was chosen
+    /// (``IOLoop/default`` when `nil`): an accepted connection's listener's loop.
+    @usableFromInline
+    let homeLoop: IOLoop?
 
     @inlinable
     init(_ descriptor: CInt) {
         self.descriptor = descriptor
+        self.homeLoop = nil
+    }
+
+    /// An owner whose first async call registers with `homeLoop` (``IOLoop/default`` when `nil`).
+    init(_ descriptor: CInt, homeLoop: IOLoop?) {
+        self.descriptor = descriptor
+        self.homeLoop = homeLoop
     }
 
     deinit {
@@ -62,10 +73,12 @@ final class DescriptorOwner: @unchecked Sendable {
 
     // MARK: - The async loop
 
-    /// The registration async calls wait on: the existing one, or a new one on ``IOLoop/default``.
+    /// The registration async calls wait on: the existing one, or a new one on the
+    /// home loop (an accepted connection's listener's), else ``IOLoop/default``.
     @inline(__always)
     func registration() throws(SocketError) -> Registration {
         if let registration = loopRegistration.load() { return registration }
+        if let homeLoop { return try register(on: homeLoop) }
         return try register(on: try IOLoop.default)
     }
 

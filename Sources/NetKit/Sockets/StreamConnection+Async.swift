@@ -119,13 +119,20 @@ extension StreamConnection {
 
 /// The async stream calls, written once over a descriptor owner for
 /// ``StreamConnection`` and its split halves.
+///
+/// A short receive (fewer bytes than asked, no flags, not end of stream) or a
+/// short send means the kernel buffer was emptied or filled: the direction's ready
+/// mark is cleared then, so the next call waits for readiness instead of failing
+/// with `EAGAIN` first. Not for datagrams, where a short result says nothing.
 enum AsyncStreamCalls {
     static func send(_ owner: DescriptorOwner, _ bytes: UnsafeRawBufferPointer, deadline: IODeadline?) async throws
         -> Int
     {
         let registration = try owner.registration()
         let fd = owner.descriptor
-        return try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
+        let count = bytes.count
+        return try await registration.perform(.write, .send, deadline: deadline, drained: { $0 < count }) {
+            () throws(SocketError) in
             try nonBlockingSyscall(.send) {
                 system_send(fd, bytes.baseAddress, bytes.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
             }
@@ -138,7 +145,9 @@ enum AsyncStreamCalls {
         var offset = 0
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            offset += try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
+            let count = rest.count
+            offset += try await registration.perform(.write, .send, deadline: deadline, drained: { $0 < count }) {
+                () throws(SocketError) in
                 try nonBlockingSyscall(.send) {
                     system_send(fd, rest.baseAddress, rest.count, SocketCalls.sendFlags | CInt(MSG_DONTWAIT))
                 }
@@ -155,7 +164,9 @@ enum AsyncStreamCalls {
         let total = bytes.count
         while offset < total {
             let start = offset
-            offset += try await registration.perform(.write, .send, deadline: deadline) { () throws(SocketError) in
+            let count = total - start
+            offset += try await registration.perform(.write, .send, deadline: deadline, drained: { $0 < count }) {
+                () throws(SocketError) in
                 try withContiguousBytes(bytes) { (raw) throws(SocketError) in
                     let rest = UnsafeRawBufferPointer(rebasing: raw[start...])
                     return try nonBlockingSyscall(.send) {
@@ -171,8 +182,12 @@ enum AsyncStreamCalls {
     ) async throws -> Int {
         let registration = try owner.registration()
         let fd = owner.descriptor
+        let drains = flags.isEmpty
+        let capacity = buffer.count
         let flags = flags.rawValue | CInt(MSG_DONTWAIT)
-        return try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
+        return try await registration.perform(
+            .read, .receive, deadline: deadline, drained: { drains && $0 > 0 && $0 < capacity }
+        ) { () throws(SocketError) in
             try nonBlockingSyscall(.receive) { system_recv(fd, buffer.baseAddress, buffer.count, flags) }
         }
     }
@@ -182,8 +197,12 @@ enum AsyncStreamCalls {
     ) async throws -> Int {
         let registration = try owner.registration()
         let fd = owner.descriptor
+        let drains = flags.isEmpty
+        let capacity = buffer.count
         let flags = flags.rawValue | CInt(MSG_DONTWAIT)
-        return try await registration.perform(.read, .receive, deadline: deadline) { () throws(SocketError) in
+        return try await registration.perform(
+            .read, .receive, deadline: deadline, drained: { drains && $0 > 0 && $0 < capacity }
+        ) { () throws(SocketError) in
             try buffer.withUnsafeMutableBytes { raw in
                 Result { () throws(SocketError) in
                     try nonBlockingSyscall(.receive) { system_recv(fd, raw.baseAddress, raw.count, flags) }

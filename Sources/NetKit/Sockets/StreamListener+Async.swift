@@ -19,7 +19,8 @@ extension StreamListener {
     /// listener in non-blocking mode (``Socket/isNonBlocking`` then reads `true`).
     /// The blocking ``accept()`` still blocks afterwards: it waits with `poll`,
     /// honouring ``SocketOption/receiveTimeout``. The accepted connection is in
-    /// blocking mode, as from the blocking call.
+    /// blocking mode, as from the blocking call, and its first async call registers
+    /// it with the listener's loop.
     ///
     /// Cancel safe: a cancelled call accepts nothing; the connection stays queued.
     /// - Parameter deadline: when to give up; `nil` waits as long as it takes.
@@ -34,7 +35,7 @@ extension StreamListener {
             () throws(SocketError) in
             try Self.acceptNonBlocking(fd)
         }
-        return AcceptedConnection(owner: DescriptorOwner(accepted), peer: peer)
+        return AcceptedConnection(owner: DescriptorOwner(accepted, homeLoop: registration.loop), peer: peer)
     }
 
     /// Switches the listener to non-blocking mode once, for async accept.
@@ -57,7 +58,8 @@ extension StreamListener {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
             if let (accepted, peer) = try Self.acceptNonBlocking(fd) {
-                return AcceptedConnection(owner: DescriptorOwner(accepted), peer: peer)
+                return AcceptedConnection(
+                    owner: DescriptorOwner(accepted, homeLoop: owner.existingRegistration?.loop), peer: peer)
             }
             var remaining: Duration? = nil
             if let deadline {
