@@ -56,7 +56,7 @@ let asyncioDatagramEcho = """
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(Echo, local_addr=('127.0.0.1', 0))
         print(transport.get_extra_info('sockname')[1], flush=True)
-        await asyncio.sleep(20)
+        await asyncio.sleep(120)
     asyncio.run(main())
     """
 
