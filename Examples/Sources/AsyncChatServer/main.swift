@@ -97,19 +97,17 @@ func chat(_ connection: consuming StreamConnection, in room: Room) async throws 
         defer { queueInput.finish() }  // the writer sends what is queued, then ends
 
         var name: String? = nil
-        var skipTail = false  // after a refused line, its tail is not a line
         do {
             while true {
                 let bytes: [UInt8]?
                 do {
                     bytes = try await lines.readLine(from: reader)
                 } catch BufferedReaderError.tooLong {
+                    // The reader skips the rest of the refused line by itself.
                     queueInput.yield(Array("! line refused: longer than \(maximumLine) bytes\n".utf8))
-                    skipTail = true
                     continue
                 }
                 guard let bytes else { break }  // end of stream: the client left
-                if skipTail { skipTail = false; continue }
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let name {
                     room.broadcast("\(name): \(text)", except: name)

@@ -28,6 +28,8 @@ public struct BufferedReader: Sendable {
     private var atEnd = false
     /// Where the search for `\n` resumes (bytes before it were searched already).
     private var scanned = 0
+    /// Whether the rest of a too-long line is still to be skipped, up to its `\n`.
+    private var isSkippingLine = false
 
     /// Creates an empty reader.
     ///
@@ -70,8 +72,9 @@ public struct BufferedReader: Sendable {
     /// - Returns: the line; `nil` at end of stream with nothing buffered. A last line
     ///   without `\n` is returned as it is.
     /// - Throws: ``BufferedReaderError/tooLong(limit:)`` for a line longer than
-    ///   ``maximumLength`` (the buffered bytes are dropped; the stream is then in the
-    ///   middle of a line); the connection's errors; `CancellationError`.
+    ///   ``maximumLength``: the line is dropped, and the next call skips the rest of it
+    ///   (in bounded memory) and returns the line after it; the connection's errors;
+    ///   `CancellationError`.
     public mutating func readLine(from connection: borrowing StreamConnection, deadline: IODeadline? = nil) async throws
         -> [UInt8]?
     {
@@ -132,6 +135,16 @@ public struct BufferedReader: Sendable {
     // MARK: - Implementation
 
     mutating func readLine(_ owner: DescriptorOwner, deadline: IODeadline?) async throws -> [UInt8]? {
+        while isSkippingLine {
+            if let newline = storage[start..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                consume(upTo: newline + 1)
+                isSkippingLine = false
+            } else {
+                dropBuffered()
+                if atEnd { return nil }
+                try await fill(owner, deadline: deadline)
+            }
+        }
         while true {
             if let newline = storage[Swift.max(scanned, start)..<end].firstIndex(of: UInt8(ascii: "\n")) {
                 var lineEnd = newline
@@ -143,6 +156,7 @@ public struct BufferedReader: Sendable {
             scanned = end
             if end - start > maximumLength {
                 dropBuffered()
+                isSkippingLine = true
                 throw BufferedReaderError.tooLong(limit: maximumLength)
             }
             if atEnd {

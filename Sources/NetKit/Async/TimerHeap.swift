@@ -8,35 +8,18 @@ struct TimerHeap {
         var id: UInt64
     }
 
-    /// What a timer wakes: one waiter record of one registration, or a sleeper.
+    /// What a timer wakes: one waiter record of one registration.
     struct Target {
-        let registration: Registration?
+        let registration: Registration
         let index: Int
         let sequence: UInt32
         /// What the waiter is told: `.timedOut` for a deadline, `.cancelled` when a
-        /// drain's grace period ends. A sleeper is told `.timedOut` when its time comes.
+        /// drain's grace period ends.
         var reason: WakeReason = .timedOut
-        let sleeper: LoopSleeper?
 
-        init(registration: Registration, index: Int, sequence: UInt32, reason: WakeReason = .timedOut) {
-            self.registration = registration
-            self.index = index
-            self.sequence = sequence
-            self.reason = reason
-            sleeper = nil
-        }
-
-        init(sleeper: LoopSleeper) {
-            registration = nil
-            index = 0
-            sequence = 0
-            self.sleeper = sleeper
-        }
-
-        /// Ends what the timer guards with `reason`.
+        /// Ends the waiter with `reason`.
         func fire(_ reason: WakeReason) {
-            if let sleeper { sleeper.finish(reason) }
-            registration?.finish(index: index, sequence: sequence, reason: reason)
+            registration.finish(index: index, sequence: sequence, reason: reason)
         }
     }
 

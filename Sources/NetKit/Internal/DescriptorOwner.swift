@@ -28,6 +28,12 @@ final class DescriptorOwner: @unchecked Sendable {
     /// (a consuming method of a socket type) calls them, so no lock is needed.
     private var isDisowned = false
 
+    /// Whether more than one handle may hold this owner (``shared()``): an accepted
+    /// connection's ``AcceptedConnection/connection`` reads and the entries of a
+    /// ``ConnectionTable``. Then ``close()`` must not free the descriptor number while
+    /// another handle could still use it, and a later socket could reuse it.
+    private let isShared = Atomic<Bool>(false)
+
     /// The socket's place in an ``IOLoop``, made on its first async call.
     private let loopRegistration = AtomicLazyReference<Registration>()
     /// Serialises making the registration (the first async call of two tasks at once).
@@ -57,14 +63,33 @@ final class DescriptorOwner: @unchecked Sendable {
 
     /// Closes the descriptor now and reports the error `close(2)` gives. Never retried.
     ///
-    /// Pending async calls are resumed with ``SocketError/Reason/closed`` first.
+    /// Pending async calls are resumed with ``SocketError/Reason/closed`` first. When the
+    /// owner is ``shared()``, the connection is shut down in both directions instead
+    /// (the peer sees end of stream at once, the other handles' calls fail) and the
+    /// descriptor itself is closed with the last handle, so its number cannot be
+    /// reused under a handle that is still alive.
     func close() throws(SocketError) {
-        isDisowned = true
         detachFromLoop()
+        if isShared.load(ordering: .relaxed) {
+            do {
+                try SocketCalls.shutdown(descriptor, .both)
+            } catch  where error.errno == .notConnected {
+                // The peer is gone already: nothing to shut down.
+            } catch {
+                throw error
+            }
+            return
+        }
+        isDisowned = true
         try SocketCalls.close(descriptor)
     }
 
-    /// Gives the descriptor up without closing it, after leaving its loop.
+    /// Marks the owner as held by more than one handle and returns it (see ``close()``).
+    func shared() -> DescriptorOwner {
+        isShared.store(true, ordering: .relaxed)
+        return self
+    }
+
     func release() -> CInt {
         isDisowned = true
         detachFromLoop()

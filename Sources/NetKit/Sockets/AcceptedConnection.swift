@@ -12,8 +12,11 @@
 /// so `listener.accept().connection` would not compile if it were stored. Each read
 /// gives a handle on the same descriptor, the way the halves of a split connection
 /// share one: keep one (`let connection = accepted.connection`). The descriptor is
-/// closed when the last handle goes, or by ``StreamConnection/close()`` on any handle,
-/// after which the other handles' calls fail.
+/// closed when the last handle goes (the `AcceptedConnection` itself counts as one).
+/// ``StreamConnection/close()`` on a handle shuts the connection down at once (the
+/// peer sees end of stream, the other handles' calls fail) but leaves freeing the
+/// descriptor number to the last handle, so no handle can ever reach another socket
+/// that reuses the number.
 public struct AcceptedConnection: ~Copyable, Sendable {
     /// The descriptor's one owner, shared by the handles ``connection`` gives out.
     let owner: DescriptorOwner
@@ -26,5 +29,5 @@ public struct AcceptedConnection: ~Copyable, Sendable {
     }
 
     /// The new connection.
-    public var connection: StreamConnection { StreamConnection(owner: owner) }
+    public var connection: StreamConnection { StreamConnection(owner: owner.shared()) }
 }

@@ -140,7 +140,7 @@ extension StreamConnection {
                 }
                 group.addTask {
                     do {
-                        try await loop.sleep(until: .now + attemptDelay, for: .connect)
+                        try await Registration(eventOnlyOn: loop).sleep(until: .now + attemptDelay)
                         return .attemptDelayOver(generation: generation)
                     } catch {
                         return .stopped
@@ -150,7 +150,7 @@ extension StreamConnection {
 
             group.addTask {
                 do {
-                    try await loop.sleep(until: deadline, for: .connect)
+                    try await Registration(eventOnlyOn: loop).sleep(until: deadline)
                     return .deadline
                 } catch {
                     return .stopped
@@ -181,7 +181,7 @@ extension StreamConnection {
                     resolutionDelayStarted = true
                     group.addTask {
                         do {
-                            try await loop.sleep(until: .now + resolutionDelay, for: .connect)
+                            try await Registration(eventOnlyOn: loop).sleep(until: .now + resolutionDelay)
                             return .resolutionDelayOver
                         } catch {
                             return .stopped

@@ -16,7 +16,7 @@ let asyncioLineEchoServer = """
         server = await asyncio.start_server(handle, '127.0.0.1', 0)
         print(server.sockets[0].getsockname()[1], flush=True)
         async with server:
-            await asyncio.wait_for(server.serve_forever(), 20)
+            await asyncio.wait_for(server.serve_forever(), 120)
     try:
         asyncio.run(main())
     except (asyncio.TimeoutError, asyncio.CancelledError):
@@ -39,7 +39,7 @@ let asyncioConcurrentClient = """
         await writer.wait_closed()
         return 1
     async def main():
-        results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(50))), 20)
+        results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(50))), 120)
         print(sum(results), flush=True)
     asyncio.run(main())
     """
@@ -56,7 +56,7 @@ let asyncioDatagramEcho = """
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(Echo, local_addr=('127.0.0.1', 0))
         print(transport.get_extra_info('sockname')[1], flush=True)
-        await asyncio.sleep(20)
+        await asyncio.sleep(120)
     asyncio.run(main())
     """
 

@@ -35,6 +35,28 @@ struct BufferedReaderTests {
         _ = await writer.result
     }
 
+    @Test("after a too-long line, the next read skips its rest and returns the line after it")
+    func resynchronisesAfterTooLong() async throws {
+        let pair = try StreamConnection.pair()
+        let first = pair.first
+        let second = ConnectionBox(pair.second)
+        var reader = BufferedReader(maximumLength: 16)
+        let writer = Task {
+            try await second.connection.sendAll(Array("short\n".utf8))
+            for _ in 0..<50 { try await second.connection.sendAll([UInt8](repeating: 66, count: 100)) }
+            try await second.connection.sendAll(Array("\nnext\n".utf8))
+            try second.connection.shutdown(.write)
+        }
+        #expect(try await reader.readLine(from: first) == Array("short".utf8))
+        await #expect(throws: BufferedReaderError.tooLong(limit: 16)) {
+            _ = try await reader.readLine(from: first)
+        }
+        #expect(try await reader.readLine(from: first) == Array("next".utf8))
+        #expect(reader.storageSize <= 4096)
+        #expect(try await reader.readLine(from: first) == nil)
+        try await writer.value
+    }
+
     @Test("length-prefixed frames: 1, 2 and 4 byte prefixes, too long, truncated")
     func frames() async throws {
         let pair = try StreamConnection.pair()

@@ -33,13 +33,18 @@ func connectingSocketCount(toIPv6Port port: UInt16) throws -> Int {
     }
 }
 
-/// A port on `address`'s host where nothing listens (bound, then closed).
-func refusingAddress(_ family: AddressFamily) throws -> SocketAddress {
-    let listener = try StreamListener(
-        bindingTo: family == .ipv6 ? .ipv6(.loopback, port: 0) : .ipv4(.loopback, port: 0))
-    let address = try listener.localAddress
-    try listener.close()
-    return address
+/// A TCP port on loopback that refuses connections and that no other test can
+/// take while this value lives: a socket bound to it that never listens.
+final class RefusingPort: Sendable {
+    let socket: StreamConnection
+    let address: SocketAddress
+
+    init(_ family: AddressFamily) throws {
+        let socket = try StreamConnection(family: family)
+        try socket.bind(to: family == .ipv6 ? .ipv6(.loopback, port: 0) : .ipv4(.loopback, port: 0))
+        address = try socket.localAddress
+        self.socket = socket
+    }
 }
 
 @Suite("Happy Eyeballs: connect by name (RFC 8305)")
@@ -86,7 +91,8 @@ struct HappyEyeballsTests {
         .usesManyDescriptors)
     func everyAttemptListed() async throws {
         try await withLoop(.platformDefault) { loop in
-            let addresses = [try refusingAddress(.ipv4), try refusingAddress(.ipv4), try refusingAddress(.ipv6)]
+            let ports = [try RefusingPort(.ipv4), try RefusingPort(.ipv4), try RefusingPort(.ipv6)]
+            let addresses = ports.map(\.address)
             do {
                 // With a 60 s attempt delay and a 20 s timeout, three attempts fit only
                 // if each refusal starts the next one at once.
@@ -100,6 +106,7 @@ struct HappyEyeballsTests {
                 #expect(!error.timedOut)
                 #expect(error.description.contains("Connection refused"))
             }
+            withExtendedLifetime(ports) {}  // the ports stay taken until the race is over
         }
     }
 

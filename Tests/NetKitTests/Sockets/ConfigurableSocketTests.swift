@@ -154,3 +154,25 @@ struct ConfigurableSocketTests {
         #expect(FileManager.default.fileExists(atPath: other))
     }
 }
+
+@Suite("Accepted connections: handles share one descriptor safely")
+struct AcceptedHandleTests {
+    @Test("closing one handle shuts the connection down, and the descriptor stays reserved while another handle lives")
+    func closingOneHandle() throws {
+        let listener = try StreamListener(bindingTo: .ipv4(.loopback, port: 0))
+        let client = try StreamConnection(connectingTo: try listener.localAddress)
+        let accepted = try listener.accept()
+        let first = accepted.connection
+        let second = accepted.connection
+        let number = second.unsafeDescriptor
+        try first.close()
+        // The peer sees end of stream at once.
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(try client.receive(into: &buffer) == 0)
+        // The number is not free while `second` and `accepted` hold it: a new socket gets another one.
+        let fresh = try DatagramSocket(family: .ipv4)
+        #expect(fresh.unsafeDescriptor != number)
+        // The remaining handle fails cleanly instead of reaching another socket.
+        #expect(throws: SocketError.self) { try second.sendAll(Array("late".utf8)) }
+    }
+}
