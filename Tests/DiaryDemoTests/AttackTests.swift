@@ -208,7 +208,8 @@ struct AttackTests {
         let later = try HeldConnection(to: address)
         try later.send("TCP works again\n")
         #expect(try later.lines(1) == ["ok 2"])
-        #expect(server.stop() == 0)
+        // A server that was at its descriptor limit may take longer to stop on a loaded machine.
+        #expect(server.stop(within: 60) == 0)
     }
 
     /// 12.3: a full disk (here: a file size limit, `EFBIG`; the attack harness uses a

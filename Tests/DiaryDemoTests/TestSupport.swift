@@ -189,9 +189,9 @@ final class ServerProcess: @unchecked Sendable {
 
     var pid: Int32 { child.process.processIdentifier }
 
-    func stop() -> Int32? {
+    func stop(within timeout: TimeInterval = 20) -> Int32? {
         child.send(SIGTERM)
-        return child.waitForExit()
+        return child.waitForExit(timeout: timeout)
     }
 }
 
