@@ -322,3 +322,46 @@ extension DiaryStore {
         try self.init(path: path)
     }
 }
+
+@Suite("Error replies")
+struct ErrorReplyTests {
+    static let flooder = SocketAddress.ipv4(IPv4Address(127, 0, 1, 1), port: 5000)
+
+    /// A host whose bucket is not the flooder's (hosts sharing a bucket share its rate).
+    static func otherHost() -> SocketAddress {
+        (2...255).lazy.map { SocketAddress.ipv4(IPv4Address(127, 0, 2, UInt8($0)), port: 6000) }
+            .first { ErrorReplyLimiter.bucket(of: $0) != ErrorReplyLimiter.bucket(of: flooder) }!
+    }
+
+    @Test func aFloodOfBadDatagramsGetsBoundedErrors() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let service = DiaryService(store: try DiaryStore(path: directory.file()))
+        let badFrame: [UInt8] = [0xFF, 0x44, 0x01, 0x09, 0, 0, 0, 0, 0, 0, 0, 1]  // an unknown request kind
+        for _ in 0..<5000 { service.handleDatagram(badFrame, from: Self.flooder) }
+        for _ in 0..<5000 { service.handleDatagram([0xC3, 0x28], from: Self.flooder) }  // not UTF-8
+        let burst = Int(2 * ErrorReplyLimiter.perHostPerSecond)
+        // The burst, and what the bucket refilled while the loop ran (well under a second).
+        #expect(service.outbox.count >= burst)
+        #expect(service.outbox.count <= burst + Int(ErrorReplyLimiter.perHostPerSecond))
+        #expect(service.droppedErrorReplies == 10_000 - service.outbox.count)
+        service.outbox.removeAll()
+
+        // Another host still gets its errors, and the flooder still gets what is not an error.
+        let other = Self.otherHost()
+        service.handleDatagram(badFrame, from: other)
+        service.handleDatagram([0xC3, 0x28], from: other)
+        #expect(service.outbox.map(\.destination) == [.datagram(other), .datagram(other)])
+        service.outbox.removeAll()
+        service.handleDatagram(Array("sync".utf8), from: Self.flooder)
+        #expect(service.outbox.map(\.payload) == [.bytes(Array("none\n".utf8))])
+    }
+
+    @Test func streamErrorsAreNeverDropped() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let service = DiaryService(store: try DiaryStore(path: directory.file()))
+        for _ in 0..<2000 { service.handleLine([0xC3, 0x28], connection: 1, peer: ErrorReplyTests.flooder) }
+        #expect(service.outbox.count == 2000)
+    }
+}

@@ -494,8 +494,59 @@ def check_forged_sources(diary, tmp):
         server.stop()
 
 
+def check_flood(diary, tmp):
+    """12.1: a flood of random datagrams gets few error replies and does not stall a normal UDP append."""
+    path = os.path.join(tmp, "flood.log")
+    server = Server(diary, path)
+    try:
+        # Part 1: 4,000 bad frames from one host get at most the error burst (512) and its refill (256/s).
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.1.9", 0))
+        u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        start = time.monotonic()
+        for i in range(4000):
+            u.sendto(framed(9, i, b""), ("127.0.0.1", server.port))   # an unknown request kind
+        errors = 0
+        u.settimeout(1.0)
+        for _ in range(10):   # the marker, a plain sync (never an error), comes after every error reply
+            u.sendto(b"sync", ("127.0.0.1", server.port))
+            try:
+                while True:
+                    reply = u.recv(65536)
+                    if reply.startswith(b"\xff\x44"):
+                        errors += 1
+                    else:
+                        break
+                break
+            except socket.timeout:
+                continue
+        else:
+            raise AssertionError("the server never answered the marker sync")
+        allowed = 512 + 256 * (time.monotonic() - start) + 8
+        assert errors <= allowed, "%d error replies to 4,000 bad frames (at most %d allowed)" % (errors, allowed)
+        # Part 2: during the random-datagram flood, a normal client's appends are all answered, promptly.
+        attacker = subprocess.Popen([sys.executable, __file__, "attacker", "flood", "--port", str(server.port),
+                                     "--seconds", "20"], stdout=subprocess.PIPE)
+        try:
+            attacker.stdout.readline()
+            worst, count = 0.0, 0
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                reply, seconds = udp_append(server.port, "during the flood", timeout=5)
+                assert reply and reply.startswith("ok"), "an append during the flood got no answer"
+                worst, count = max(worst, seconds), count + 1
+        finally:
+            attacker.kill(); attacker.wait()
+        assert worst < 1.0, "an append waited %.2f s" % worst
+        return "%d error replies to 4,000 bad frames; %d appends during the flood, slowest %.1f ms" % (
+            errors, count, worst * 1e3)
+    finally:
+        server.stop()
+
+
+
 CHECKS = [check_amplification, check_neverread, check_slowloris, check_evictions, check_emfile, check_file_replaced,
-          check_restart_memory, check_lock_namespace, check_enospc, check_forged_sources]
+          check_restart_memory, check_lock_namespace, check_enospc, check_forged_sources, check_flood]
 
 
 def run_checks(diary, only):

@@ -53,6 +53,9 @@ final class DiaryService {
     private var waiting: [Waiting] = []
     private let validator: AddressValidator
     private(set) var limiter: AppendLimiter
+    private var errorLimiter: ErrorReplyLimiter
+    /// Error replies to UDP sources left unsent because their host was over its rate.
+    private(set) var droppedErrorReplies = 0
     private let clock = ContinuousClock()
 
     /// - Parameter appendBytesPerSecond: how many bytes of entries each source host may
@@ -61,6 +64,7 @@ final class DiaryService {
         self.store = store
         validator = AddressValidator()
         limiter = AppendLimiter(bytesPerSecond: appendBytesPerSecond)
+        errorLimiter = ErrorReplyLimiter(now: ContinuousClock.now)
     }
 
     /// What an append costs at least, in bytes of the per-host rate.
@@ -172,7 +176,7 @@ final class DiaryService {
             // Answer only what carries a request id; drop the rest silently.
             guard let header = try? WireFormat.decodeHeader(bytes) else { return }
             let code: ErrorCode = if case .unsupportedVersion = error { .unsupportedVersion } else { .badRequest }
-            emit(
+            emitError(
                 Outgoing(
                     destination: destination,
                     payload: .bytes(errorFrame(code, error.description, id: header.id, budget: budget))))
@@ -200,7 +204,7 @@ final class DiaryService {
                 return
             }
             if let problem = DiaryLimits.problem(withName: name) {
-                emit(
+                emitError(
                     Outgoing(
                         destination: destination,
                         payload: .bytes(errorFrame(.invalidName, problem, id: frame.id, budget: budget))))
@@ -208,14 +212,14 @@ final class DiaryService {
             }
             if let problem = DiaryLimits.problem(withText: text) {
                 let code: ErrorCode = text.utf8.count > DiaryLimits.maximumTextBytes ? .entryTooLong : .invalidText
-                emit(
+                emitError(
                     Outgoing(
                         destination: destination,
                         payload: .bytes(errorFrame(code, problem, id: frame.id, budget: budget))))
                 return
             }
             if let problem = refusal(text: text, name: name, address: address) {
-                emit(
+                emitError(
                     Outgoing(
                         destination: destination,
                         payload: .bytes(errorFrame(.refused, problem, id: frame.id, budget: budget))))
@@ -325,7 +329,7 @@ final class DiaryService {
             }
         }
         guard let text = String(validating: bytes[..<end], as: UTF8.self) else {
-            reply(["error the text is not valid UTF-8\n", "error\n", "err"], to: destination, budget: budget)
+            replyError(["error the text is not valid UTF-8\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         let line = Substring(text)
@@ -348,11 +352,11 @@ final class DiaryService {
 
     private func plainAppend(_ text: String, address: String, to destination: Destination, budget: Int) {
         if let problem = DiaryLimits.problem(withText: text) {
-            reply(["error \(problem)\n", "error\n", "err"], to: destination, budget: budget)
+            replyError(["error \(problem)\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         if let problem = refusal(text: text, name: "", address: address) {
-            reply(["error \(problem)\n", "error refused\n", "error\n", "err"], to: destination, budget: budget)
+            replyError(["error \(problem)\n", "error refused\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         let entry = store.stage(address: address, name: "", text: text)
@@ -388,7 +392,7 @@ final class DiaryService {
                 index += 1
             }
         } catch {
-            self.reply(["error \(error)\n", "error\n", "err"], to: destination, budget: budget)
+            self.replyError(["error \(error)\n", "error\n", "err"], to: destination, budget: budget)
             return
         }
         if reply.isEmpty {
@@ -411,6 +415,27 @@ final class DiaryService {
     private func reply(_ options: [String], to destination: Destination, budget: Int) {
         guard let text = Self.fitting(options, budget: budget) else { return }
         emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
+    }
+
+    /// An error reply: to a UDP source, only within ``ErrorReplyLimiter``'s rate.
+    private func replyError(_ options: [String], to destination: Destination, budget: Int) {
+        guard let text = Self.fitting(options, budget: budget), mayAnswerError(destination) else { return }
+        emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
+    }
+
+    /// Emits an error frame: to a UDP source, only within ``ErrorReplyLimiter``'s rate.
+    private func emitError(_ outgoing: Outgoing) {
+        guard mayAnswerError(outgoing.destination) else { return }
+        emit(outgoing)
+    }
+
+    /// Whether an error may go to `destination` now. TCP is flow controlled and
+    /// cannot be spoofed, so its errors are never dropped.
+    private func mayAnswerError(_ destination: Destination) -> Bool {
+        guard case .datagram(let address) = destination else { return true }
+        if errorLimiter.allow(to: address, now: clock.now) { return true }
+        droppedErrorReplies += 1
+        return false
     }
 
     // MARK: - TCP lines
