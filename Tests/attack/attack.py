@@ -314,7 +314,11 @@ def check_evictions(diary, tmp):
         never.sendall(b"sync\n")
         slow = tcp_from("127.0.0.1", server.port)
         slow.sendall(b"x")
-        time.sleep(2.5)                        # both outlive their 1 s limits without reading or finishing
+        # Wait, without reading, until the server closes the never-reading connection (FIN or RST:
+        # POLLRDHUP, POLLHUP or POLLERR; not POLLIN, its unread data is there from the start).
+        closed = select.poll()
+        closed.register(never, select.POLLRDHUP)
+        assert closed.poll(15000), "the never-reading connection was not closed within 15 s"
         never.settimeout(10)
         got = 0
         while True:
@@ -346,9 +350,10 @@ def check_emfile(diary, tmp):
                 socks.append(tcp_from(attacker_host(i // 20), server.port, timeout=1))
             except OSError:
                 break
-        time.sleep(0.3)
+        reply, _ = udp_append(server.port, "udp at the limit")   # the server has been round its loop since
+        assert reply and reply.startswith("ok"), "UDP stopped: %r" % reply
         before, t0 = cpu_seconds(server.pid), time.monotonic()
-        time.sleep(2.0)
+        time.sleep(2.0)                         # the measurement window, with nobody talking to the server
         share = (cpu_seconds(server.pid) - before) / (time.monotonic() - t0)
         reply, _ = udp_append(server.port, "udp while out of descriptors")
         assert reply and reply.startswith("ok"), "UDP stopped: %r" % reply
@@ -477,6 +482,8 @@ def check_forged_sources(diary, tmp):
         victim.sendto(request, ("127.0.0.1", server.port))
         first = victim.recv(100)
         raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        pace = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        pace.settimeout(5)
         for i in range(12000):
             src = "127.%d.%d.%d" % (20 + i // 62500, (i // 250) % 250, 1 + i % 250)
             payload = framed_append("forged %d" % i, 1)
@@ -484,8 +491,11 @@ def check_forged_sources(diary, tmp):
             ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, socket.IPPROTO_UDP, 0,
                              socket.inet_aton(src), socket.inet_aton("127.0.0.1"))
             raw.sendto(ip + udp, ("127.0.0.1", 0))
-            if i % 200 == 0:
-                time.sleep(0.005)   # let the server keep up (its receive buffer is finite)
+            if i % 200 == 199:
+                # Let the server keep up (its receive buffer is finite): it answers datagrams in
+                # order, so once this sync is answered, the forged appends before it are handled.
+                pace.sendto(b"sync", ("127.0.0.1", server.port))
+                pace.recv(2000)
         victim.sendto(request, ("127.0.0.1", server.port))
         again = victim.recv(100)
         assert again[12:20] == first[12:20], "the retry got another sequence number"

@@ -364,6 +364,11 @@ final class DiaryServer {
             if let client = connections[id], client.partialLineSince != nil, !client.hasOutput {
                 refuse(client, "error line not finished within \(configuration.lineTimeout)\n")
             }
+            if let client = connections[id], client.hasOutput {
+                // Its output has stopped moving: reset the connection instead of leaving the kernel
+                // an orphan that holds up to the send buffer until its own retries give up.
+                try? client.connection.setOption(.linger, .reset)
+            }
             close(id)
         }
     }
