@@ -38,22 +38,7 @@ struct AttackTests {
         file: String? = nil, _ configure: (inout DiaryServer.Configuration) -> Void,
         _ body: (DiaryServer) throws -> Void
     ) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        var configuration = DiaryServer.Configuration(host: "127.0.0.1", port: 0, file: file ?? directory.file())
-        configure(&configuration)
-        let server = try DiaryServer(configuration: configuration)
-        let done = DispatchSemaphore(value: 0)
-        let box = UncheckedBox(server)
-        Thread {
-            try? box.value.run()
-            done.signal()
-        }.start()
-        defer {
-            server.waker.wake()
-            _ = done.wait(timeout: .now() + 10)
-        }
-        try body(server)
+        try withInProcessServer(file: file, configure, body)
     }
 
     /// Reads lines from `connection` until `count` lines or end of stream (10 s at most per read).

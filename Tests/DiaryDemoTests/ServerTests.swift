@@ -9,21 +9,7 @@ import NetKitTestSupport
 struct ServerTests {
     /// Runs a server on a thread; `body` gets it; then it is stopped and joined.
     func withServer(idleTimeout: Duration = .seconds(300), _ body: (DiaryServer) throws -> Void) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let server = try DiaryServer(
-            configuration: .init(host: "127.0.0.1", port: 0, file: directory.file(), idleTimeout: idleTimeout))
-        let done = DispatchSemaphore(value: 0)
-        let box = UncheckedBox(server)
-        Thread {
-            try? box.value.run()
-            done.signal()
-        }.start()
-        defer {
-            server.waker.wake()
-            _ = done.wait(timeout: .now() + 10)
-        }
-        try body(server)
+        try withInProcessServer({ $0.idleTimeout = idleTimeout }, body)
     }
 
     @Test func idleTCPConnectionsAreClosed() throws {

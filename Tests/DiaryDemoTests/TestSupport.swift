@@ -203,3 +203,27 @@ func runDiary(
 ) throws -> (status: Int32?, output: String, errors: String) {
     try runProcess(ChildProcess.diary, arguments, input: input, timeout: timeout, environment: environment)
 }
+
+/// Runs a diary server in this process, on a thread, with `configure`d settings on a
+/// fresh temporary file (or `file`); `body` gets it; then it is stopped and joined.
+func withInProcessServer(
+    file: String? = nil, _ configure: (inout DiaryServer.Configuration) -> Void = { _ in },
+    _ body: (DiaryServer) throws -> Void
+) throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    var configuration = DiaryServer.Configuration(host: "127.0.0.1", port: 0, file: file ?? directory.file())
+    configure(&configuration)
+    let server = try DiaryServer(configuration: configuration)
+    let done = DispatchSemaphore(value: 0)
+    let box = UncheckedBox(server)
+    Thread {
+        try? box.value.run()
+        done.signal()
+    }.start()
+    defer {
+        server.waker.wake()
+        _ = done.wait(timeout: .now() + 10)
+    }
+    try body(server)
+}
