@@ -1,5 +1,6 @@
 import Foundation
 import NetKit
+import Synchronization
 
 // diary-load --attack: the figures of issue 12, measured on the real server.
 //
@@ -13,7 +14,7 @@ import NetKit
 
 enum AttackKind {
     static let latency = ["none", "slowloris", "syncreaders", "neverread", "flood"]
-    static let all = latency + ["amplification", "memory", "restart", "emfile"]
+    static let all = latency + ["amplification", "memory", "growth", "restart", "emfile"]
 }
 
 struct Latency {
@@ -252,6 +253,60 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
         results["memory"] = ["entries": count, "rssBeforeMiB": before, "rssAfterMiB": after, "kibPerEntry": perEntry]
     }
 
+    if kinds.contains("growth") {
+        // 4 connections from one host append 4 KB entries as fast as the server answers,
+        // with the limits as they ship (the per-host append rate).
+        let file = directory.appendingPathComponent("growth.log")
+        let server = try Server(diary: diary, file: file)
+        defer { server.stop() }
+        let window = quick ? 1.0 : 4.0
+        let address = server.address
+        let text = String(repeating: "g", count: 4000)
+        let batch = Array((0..<50).map { "\($0) \(text)\n" }.joined().utf8)
+        let counts = Mutex<(stored: Int, refused: Int)>((0, 0))
+        let group = DispatchGroup()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(window * 1000))
+        for _ in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let connection = try? StreamConnection(connectingTo: address, timeout: .seconds(5)),
+                    (try? connection.setOption(.receiveTimeout, .seconds(30))) != nil
+                else { return }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var pending: [UInt8] = []
+                while clock.now < deadline {
+                    guard (try? connection.sendAll(batch)) != nil else { return }
+                    var lines = 0
+                    while lines < 50 {
+                        guard let received = try? connection.receive(into: &buffer), received > 0 else { return }
+                        pending += buffer[..<received]
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            let stored = pending.starts(with: Array("ok".utf8))
+                            counts.withLock { if stored { $0.stored += 1 } else { $0.refused += 1 } }
+                            pending.removeSubrange(...newline)
+                            lines += 1
+                        }
+                    }
+                }
+            }.start()
+        }
+        group.wait()
+        let (stored, refused) = counts.withLock { ($0.stored, $0.refused) }
+        let elapsed = seconds(start.duration(to: clock.now))
+        let bytes = Double((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0)
+        let rate = bytes / elapsed / 1_048_576
+        say(
+            String(
+                format: "  growth: 4 connections from one host for %.1f s: %.1f MiB/s (%d appends stored, %d refused)",
+                elapsed, rate, stored, refused))
+        results["growth"] = [
+            "seconds": elapsed, "mibPerSecond": rate, "stored": stored, "refused": refused,
+        ]
+    }
+
     if kinds.contains("restart") {
         let file = directory.appendingPathComponent("restart.log")
         let entries = quick ? 10_000 : 100_000
@@ -293,3 +348,4 @@ func runAttacks(_ kinds: [String], diary: String, quick: Bool, jsonPath: String?
         say("wrote \(jsonPath)")
     }
 }
+
