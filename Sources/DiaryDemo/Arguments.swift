@@ -42,6 +42,7 @@ enum Arguments {
                         (default $XDG_DATA_HOME/netkit-diary/diary.log or ~/.local/share/...)
           --max-bytes N         refuse appends once the file would pass N bytes (default 1 GiB)
           --append-rate BYTES   bytes of entries each host may append per second (default 4194304; 0: no limit)
+          --request-rate N      UDP datagrams handled per second from each host (default 8192; 0: no limit)
           --max-connections N   TCP connections at once (default 256)
           --connections-per-host N   TCP connections from one host at once (default 32)
           --line-timeout SECONDS     a TCP line must be finished this soon after its first byte (default 10)
@@ -104,6 +105,12 @@ enum Arguments {
                         throw .usage("bad --append-rate \(text): give bytes per second (0: no limit)")
                     }
                     configuration.appendBytesPerSecond = rate
+                case "--request-rate":
+                    let text = try value(of: option, from: &rest)
+                    guard let rate = Double(text), rate >= 0, rate.isFinite else {
+                        throw .usage("bad --request-rate \(text): give datagrams per second (0: no limit)")
+                    }
+                    configuration.requestsPerSecond = rate
                 case "--max-connections":
                     let text = try value(of: option, from: &rest)
                     guard let count = Int(text), (1...100_000).contains(count) else {

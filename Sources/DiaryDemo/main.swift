@@ -4,10 +4,9 @@ import Foundation
 
 func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     let server = try DiaryServer(configuration: configuration)
-    let signals = server.stopOnSignals()
+    server.stopOnSignals()
     Console.print(server.banner)
     try server.run()
-    signals.forEach { $0.cancel() }
     let store = server.service.store
     Console.print(
         "diary server stopped; \(store.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")

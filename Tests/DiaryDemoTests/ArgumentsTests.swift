@@ -12,7 +12,7 @@ struct ArgumentsTests {
         #expect(!defaults.file.hasPrefix(FileManager.default.currentDirectoryPath + "/"))
         guard
             case .server(let limited) = try Arguments.parse([
-                "server", "--max-bytes", "1000", "--append-rate", "0",
+                "server", "--max-bytes", "1000", "--append-rate", "0", "--request-rate", "500",
                 "--max-connections", "8", "--connections-per-host", "2",
                 "--line-timeout", "0.5", "--send-timeout", "2",
             ])
@@ -20,6 +20,7 @@ struct ArgumentsTests {
             Issue.record("not a server"); return
         }
         #expect(limited.maximumBytes == 1000 && limited.appendBytesPerSecond == 0)
+        #expect(limited.requestsPerSecond == 500 && defaults.requestsPerSecond == 8192)
         #expect(limited.maximumConnections == 8 && limited.connectionsPerHost == 2)
         #expect(limited.lineTimeout == .milliseconds(500) && limited.sendTimeout == .seconds(2))
         guard
@@ -71,6 +72,7 @@ struct ArgumentsTests {
             (["client", "--timeout", "0"], "bad --timeout 0"), (["client", "--retries", "x"], "bad --retries x"),
             (["client", "--name", "two words"], "bad --name"), (["server", "--max-bytes", "0"], "bad --max-bytes"),
             (["server", "--append-rate", "-1"], "bad --append-rate"),
+            (["server", "--request-rate", "x"], "bad --request-rate"),
             (["server", "--line-timeout", "0"], "bad --line-timeout"),
         ] as [([String], String)])
     func usageErrors(_ arguments: [String], _ message: String) {

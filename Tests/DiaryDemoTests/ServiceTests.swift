@@ -13,7 +13,8 @@ struct ServiceTests {
     func withService(appendRate: Double = 0, _ body: (DiaryService, String) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let service = DiaryService(store: try DiaryStore(path: directory.file()), appendBytesPerSecond: appendRate)
+        let service = DiaryService(
+            store: try DiaryStore(path: directory.file()), appendBytesPerSecond: appendRate, requestsPerSecond: 0)
         try body(service, directory.file())
     }
 
@@ -323,27 +324,68 @@ extension DiaryStore {
     }
 }
 
-@Suite("Error replies")
-struct ErrorReplyTests {
+@Suite("Per-host rate limits (UDP)")
+struct HostRateLimitTests {
     static let flooder = SocketAddress.ipv4(IPv4Address(127, 0, 1, 1), port: 5000)
 
     /// A host whose bucket is not the flooder's (hosts sharing a bucket share its rate).
-    static func otherHost() -> SocketAddress {
+    static func otherHost(_ index: Int = 0) -> SocketAddress {
         (2...255).lazy.map { SocketAddress.ipv4(IPv4Address(127, 0, 2, UInt8($0)), port: 6000) }
-            .first { ErrorReplyLimiter.bucket(of: $0) != ErrorReplyLimiter.bucket(of: flooder) }!
+            .filter { HostRateLimiter.bucket(of: $0) != HostRateLimiter.bucket(of: flooder) }
+            .dropFirst(index).first!
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    @Test func aBucketHoldsItsBurstAndRefillsAtItsRate() {
+        let start = ContinuousClock.now
+        var limiter = HostRateLimiter(perHostPerSecond: 100, burstSeconds: 0.25, now: start)
+        let burst = (0..<30).count { _ in limiter.allow(Self.flooder, now: start) }
+        let halfToken = limiter.allow(Self.flooder, now: start + .milliseconds(5))
+        let oneToken = limiter.allow(Self.flooder, now: start + .milliseconds(10))
+        let otherHost = limiter.allow(Self.otherHost(), now: start + .milliseconds(10))
+        let later = start + .seconds(60)  // A long pause refills no more than the burst.
+        let afterPause = (0..<30).count { _ in limiter.allow(Self.flooder, now: later) }
+        #expect(burst == 25 && afterPause == 25)
+        #expect(!halfToken && oneToken)
+        #expect(otherHost, "another host has its own bucket")
+        // The other port of the same host shares the bucket; an IPv4-mapped IPv6 address too.
+        guard case .ipv4(let host, _) = Self.flooder else { return }
+        let otherPort = limiter.allow(.ipv4(host, port: 1), now: later)
+        let mapped = limiter.allow(.ipv6(IPv6Address(ipv4Mapped: host), port: 2), now: later)
+        #expect(!otherPort && !mapped)
+    }
+
+    @Test func theCommonBucketLimitsAllHostsTogether() {
+        let start = ContinuousClock.now
+        var limiter = HostRateLimiter(perHostPerSecond: 100, totalPerSecond: 40, burstSeconds: 1, now: start)
+        let first = (0..<100).count { _ in limiter.allow(Self.otherHost(0), now: start) }
+        let second = (0..<100).count { _ in limiter.allow(Self.otherHost(1), now: start) }
+        let refilled = limiter.allow(Self.otherHost(1), now: start + .milliseconds(25))
+        #expect(first == 40 && second == 0 && refilled)
+    }
+
+    @Test func noLimitMeansEverything() {
+        var limiter = HostRateLimiter(perHostPerSecond: 0, burstSeconds: 1, now: .now)
+        let allowed = (0..<100_000).count { _ in limiter.allow(Self.flooder, now: .now) }
+        #expect(allowed == 100_000)
     }
 
     @Test func aFloodOfBadDatagramsGetsBoundedErrors() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let service = DiaryService(store: try DiaryStore(path: directory.file()))
+        let service = DiaryService(store: try DiaryStore(path: directory.file()), requestsPerSecond: 0)
         let badFrame: [UInt8] = [0xFF, 0x44, 0x01, 0x09, 0, 0, 0, 0, 0, 0, 0, 1]  // an unknown request kind
+        let start = ContinuousClock.now
         for _ in 0..<5000 { service.handleDatagram(badFrame, from: Self.flooder) }
         for _ in 0..<5000 { service.handleDatagram([0xC3, 0x28], from: Self.flooder) }  // not UTF-8
-        let burst = Int(2 * ErrorReplyLimiter.perHostPerSecond)
-        // The burst, and what the bucket refilled while the loop ran (well under a second).
-        #expect(service.outbox.count >= burst)
-        #expect(service.outbox.count <= burst + Int(ErrorReplyLimiter.perHostPerSecond))
+        let elapsed = Self.seconds(start.duration(to: .now))
+        let rate = HostRateLimiter.errorsPerHostPerSecond
+        // The burst, and what the bucket refilled while the loop ran.
+        #expect(service.outbox.count >= Int(2 * rate))
+        #expect(service.outbox.count <= Int(2 * rate + rate * elapsed) + 1)
         #expect(service.droppedErrorReplies == 10_000 - service.outbox.count)
         service.outbox.removeAll()
 
@@ -357,11 +399,28 @@ struct ErrorReplyTests {
         #expect(service.outbox.map(\.payload) == [.bytes(Array("none\n".utf8))])
     }
 
+    @Test func aFloodOfValidRequestsIsHandledOnlyAtTheHostsRate() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let service = DiaryService(store: try DiaryStore(path: directory.file()), requestsPerSecond: 1000)
+        let start = ContinuousClock.now
+        for _ in 0..<10_000 { service.handleDatagram(Array("sync".utf8), from: Self.flooder) }
+        let elapsed = Self.seconds(start.duration(to: .now))
+        let handled = service.outbox.count
+        #expect(handled >= 250, "the burst (a quarter of a second's worth)")
+        #expect(handled <= 250 + Int(1000 * elapsed) + 1)
+        #expect(service.droppedRequests == 10_000 - handled)
+        service.outbox.removeAll()
+        // Another host is served at once.
+        service.handleDatagram(Array("sync".utf8), from: Self.otherHost())
+        #expect(service.outbox.map(\.destination) == [.datagram(Self.otherHost())])
+    }
+
     @Test func streamErrorsAreNeverDropped() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let service = DiaryService(store: try DiaryStore(path: directory.file()))
-        for _ in 0..<2000 { service.handleLine([0xC3, 0x28], connection: 1, peer: ErrorReplyTests.flooder) }
+        for _ in 0..<2000 { service.handleLine([0xC3, 0x28], connection: 1, peer: Self.flooder) }
         #expect(service.outbox.count == 2000)
     }
 }

@@ -13,7 +13,7 @@ import Synchronization
 // appends per transport and 60 s per attack.
 
 enum AttackKind {
-    static let latency = ["none", "slowloris", "syncreaders", "neverread", "flood"]
+    static let latency = ["none", "slowloris", "syncreaders", "neverread", "flood", "syncflood"]
     static let all = latency + ["amplification", "memory", "growth", "restart", "emfile"]
 }
 

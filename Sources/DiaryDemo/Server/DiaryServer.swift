@@ -36,6 +36,8 @@ final class DiaryServer {
         var maximumBytes = DiaryStore.defaultMaximumBytes
         /// Bytes of entries each host may append per second; 0 for no limit.
         var appendBytesPerSecond = DiaryService.defaultAppendBytesPerSecond
+        /// UDP datagrams handled per second from each host (the rest are dropped unread); 0 for no limit.
+        var requestsPerSecond = DiaryService.defaultRequestsPerSecond
     }
 
     /// The address both sockets are bound to (with the real port when 0 was asked for).
@@ -94,7 +96,9 @@ final class DiaryServer {
         }
         let store = try DiaryStore(path: configuration.file, maximumBytes: configuration.maximumBytes)
         for warning in store.warnings { Console.error("warning: " + warning) }
-        service = DiaryService(store: store, appendBytesPerSecond: configuration.appendBytesPerSecond)
+        service = DiaryService(
+            store: store, appendBytesPerSecond: configuration.appendBytesPerSecond,
+            requestsPerSecond: configuration.requestsPerSecond)
         do {
             guard
                 let resolved = try SocketAddress.addresses(
@@ -113,8 +117,7 @@ final class DiaryServer {
                     let listener = try StreamListener(bindingTo: bound)
                     try udp.setNonBlocking()
                     try listener.setNonBlocking()
-                    // Room for bursts from many clients between two rounds (best effort; the kernel may cap it).
-                    try? udp.setOption(.receiveBufferSize, 4 << 20)
+                    Self.enlargeReceiveQueue(of: udp)
                     self.udp = udp
                     self.listener = listener
                     self.address = bound
@@ -141,6 +144,22 @@ final class DiaryServer {
         }
         receiveBuffer = .allocate(byteCount: 65536, alignment: 16)
         spareDescriptor = (try? FileCalls.system_open("/dev/null", flags: O_RDONLY)) ?? -1
+    }
+
+    /// The UDP receive queue the server asks for: what a flood from one host fills while the
+    /// server waits for the CPU (a normal request behind it is not lost, only delayed).
+    static let receiveQueueBytes = 32 << 20
+
+    /// Asks for ``receiveQueueBytes`` of receive queue: with `SO_RCVBUFFORCE` where the process
+    /// may (root, or `CAP_NET_ADMIN`), else `SO_RCVBUF`, which the kernel caps at
+    /// `net.core.rmem_max`. Best effort: the size only changes how long a flood can go on
+    /// while the server is off the CPU before requests are dropped.
+    private static func enlargeReceiveQueue(of socket: borrowing DatagramSocket) {
+        #if os(Linux)
+        let forced = SocketOption<Int>(level: SOL_SOCKET, name: SO_RCVBUFFORCE)
+        if (try? socket.setOption(forced, receiveQueueBytes)) != nil { return }
+        #endif
+        try? socket.setOption(.receiveBufferSize, receiveQueueBytes)
     }
 
     deinit {
@@ -333,7 +352,7 @@ final class DiaryServer {
             refuse(client, "error the server is full; try again later\n")
             return false
         }
-        close(oldest)
+        close(oldest, resettingUnsentOutput: true)
         return true
     }
 
@@ -342,8 +361,12 @@ final class DiaryServer {
         _ = try? bytes.withUnsafeBytes { (raw) throws(SocketError) in try client.connection.trySend(raw) }
     }
 
-    private func close(_ id: Int) {
+    /// Closes connection `id`. An evicted or expired connection that still has output waiting
+    /// is reset, so the kernel does not keep an orphan that holds its send buffer until its own
+    /// retries give up; at shutdown and after the peer's end of stream, output is still delivered.
+    private func close(_ id: Int, resettingUnsentOutput: Bool = false) {
         guard let client = connections.removeValue(forKey: id) else { return }
+        if resettingUnsentOutput, client.hasOutput { try? client.connection.setOption(.linger, .reset) }
         let left = (connectionsByHost[client.host] ?? 1) - 1
         connectionsByHost[client.host] = left > 0 ? left : nil
     }
@@ -364,12 +387,7 @@ final class DiaryServer {
             if let client = connections[id], client.partialLineSince != nil, !client.hasOutput {
                 refuse(client, "error line not finished within \(configuration.lineTimeout)\n")
             }
-            if let client = connections[id], client.hasOutput {
-                // Its output has stopped moving: reset the connection instead of leaving the kernel
-                // an orphan that holds up to the send buffer until its own retries give up.
-                try? client.connection.setOption(.linger, .reset)
-            }
-            close(id)
+            close(id, resettingUnsentOutput: true)
         }
     }
 

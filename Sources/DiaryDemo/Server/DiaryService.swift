@@ -53,19 +53,34 @@ final class DiaryService {
     private var waiting: [Waiting] = []
     private let validator: AddressValidator
     private(set) var limiter: AppendLimiter
-    private var errorLimiter: ErrorReplyLimiter
+    private var errorLimiter: HostRateLimiter
+    private var requestLimiter: HostRateLimiter
     /// Error replies to UDP sources left unsent because their host was over its rate.
     private(set) var droppedErrorReplies = 0
+    /// Datagrams dropped unread because their host sent more than its request rate.
+    private(set) var droppedRequests = 0
     private let clock = ContinuousClock()
 
-    /// - Parameter appendBytesPerSecond: how many bytes of entries each source host may
-    ///   append per second (bursts of twice that); 0 for no limit.
-    init(store: DiaryStore, appendBytesPerSecond: Double = DiaryService.defaultAppendBytesPerSecond) {
+    /// - Parameters:
+    ///   - appendBytesPerSecond: how many bytes of entries each source host may
+    ///     append per second (bursts of twice that); 0 for no limit.
+    ///   - requestsPerSecond: how many datagrams from each source host are handled
+    ///     per second (bursts of a quarter of that); the rest are dropped unread. 0 for no limit.
+    init(
+        store: DiaryStore, appendBytesPerSecond: Double = DiaryService.defaultAppendBytesPerSecond,
+        requestsPerSecond: Double = DiaryService.defaultRequestsPerSecond
+    ) {
         self.store = store
         validator = AddressValidator()
         limiter = AppendLimiter(bytesPerSecond: appendBytesPerSecond)
-        errorLimiter = ErrorReplyLimiter(now: ContinuousClock.now)
+        errorLimiter = HostRateLimiter.errors(now: ContinuousClock.now)
+        requestLimiter = HostRateLimiter.requests(perSecond: requestsPerSecond, now: ContinuousClock.now)
     }
+
+    /// The default per-host rate of UDP requests handled: 8,192 a second (bursts of 2,048).
+    /// A client waits for each answer, so only a flood comes near it: a UDP sync of a large
+    /// diary asks for about 6,000 pages a second here.
+    static let defaultRequestsPerSecond: Double = 8192
 
     /// What an append costs at least, in bytes of the per-host rate.
     static let minimumAppendCost = 1024
@@ -95,6 +110,7 @@ final class DiaryService {
                 outbox.append(outgoing)
             case .acknowledgement(let outgoing, let failed):
                 guard let failure else { outbox.append(outgoing); continue }
+                guard mayAnswerError(failed.destination) else { continue }
                 let reason = "\(failure)"
                 if let id = failed.framedID {
                     outbox.append(
@@ -152,6 +168,10 @@ final class DiaryService {
 
     /// Handles one UDP datagram from `source`.
     func handleDatagram<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from source: SocketAddress) {
+        guard requestLimiter.allow(source, now: clock.now) else {
+            droppedRequests += 1
+            return
+        }
         if WireFormat.isFramed(bytes) {
             handleFrame(bytes, from: source)
         } else {
@@ -176,10 +196,7 @@ final class DiaryService {
             // Answer only what carries a request id; drop the rest silently.
             guard let header = try? WireFormat.decodeHeader(bytes) else { return }
             let code: ErrorCode = if case .unsupportedVersion = error { .unsupportedVersion } else { .badRequest }
-            emitError(
-                Outgoing(
-                    destination: destination,
-                    payload: .bytes(errorFrame(code, error.description, id: header.id, budget: budget))))
+            emitError(to: destination) { errorFrame(code, error.description, id: header.id, budget: budget) }
             return
         }
         let address = Self.display(source)
@@ -204,25 +221,16 @@ final class DiaryService {
                 return
             }
             if let problem = DiaryLimits.problem(withName: name) {
-                emitError(
-                    Outgoing(
-                        destination: destination,
-                        payload: .bytes(errorFrame(.invalidName, problem, id: frame.id, budget: budget))))
+                emitError(to: destination) { errorFrame(.invalidName, problem, id: frame.id, budget: budget) }
                 return
             }
             if let problem = DiaryLimits.problem(withText: text) {
                 let code: ErrorCode = text.utf8.count > DiaryLimits.maximumTextBytes ? .entryTooLong : .invalidText
-                emitError(
-                    Outgoing(
-                        destination: destination,
-                        payload: .bytes(errorFrame(code, problem, id: frame.id, budget: budget))))
+                emitError(to: destination) { errorFrame(code, problem, id: frame.id, budget: budget) }
                 return
             }
             if let problem = refusal(text: text, name: name, address: address) {
-                emitError(
-                    Outgoing(
-                        destination: destination,
-                        payload: .bytes(errorFrame(.refused, problem, id: frame.id, budget: budget))))
+                emitError(to: destination) { errorFrame(.refused, problem, id: frame.id, budget: budget) }
                 return
             }
             let entry = store.stage(address: address, name: name, text: text, requestID: frame.id)
@@ -252,11 +260,9 @@ final class DiaryService {
                         destination: destination,
                         payload: .bytes(WireFormat.encode(ResponseFrame(id: frame.id, response: .page(page))))))
             } catch {
-                emit(
-                    Outgoing(
-                        destination: destination,
-                        payload: .bytes(
-                            errorFrame(.serverError, "\(error)", id: frame.id, budget: DiaryLimits.maximumPageBytes))))
+                emitError(to: destination) {
+                    errorFrame(.serverError, "\(error)", id: frame.id, budget: DiaryLimits.maximumPageBytes)
+                }
             }
         }
     }
@@ -417,23 +423,23 @@ final class DiaryService {
         emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
     }
 
-    /// An error reply: to a UDP source, only within ``ErrorReplyLimiter``'s rate.
-    private func replyError(_ options: [String], to destination: Destination, budget: Int) {
-        guard let text = Self.fitting(options, budget: budget), mayAnswerError(destination) else { return }
+    /// An error reply: to a UDP source, only within the error rate (``HostRateLimiter/errors(now:)``).
+    private func replyError(_ options: @autoclosure () -> [String], to destination: Destination, budget: Int) {
+        guard mayAnswerError(destination), let text = Self.fitting(options(), budget: budget) else { return }
         emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
     }
 
-    /// Emits an error frame: to a UDP source, only within ``ErrorReplyLimiter``'s rate.
-    private func emitError(_ outgoing: Outgoing) {
-        guard mayAnswerError(outgoing.destination) else { return }
-        emit(outgoing)
+    /// Emits an error frame: to a UDP source, only within the error rate (``HostRateLimiter/errors(now:)``).
+    private func emitError(to destination: Destination, _ frame: () -> [UInt8]) {
+        guard mayAnswerError(destination) else { return }
+        emit(Outgoing(destination: destination, payload: .bytes(frame())))
     }
 
     /// Whether an error may go to `destination` now. TCP is flow controlled and
     /// cannot be spoofed, so its errors are never dropped.
     private func mayAnswerError(_ destination: Destination) -> Bool {
         guard case .datagram(let address) = destination else { return true }
-        if errorLimiter.allow(to: address, now: clock.now) { return true }
+        if errorLimiter.allow(address, now: clock.now) { return true }
         droppedErrorReplies += 1
         return false
     }
