@@ -42,7 +42,8 @@ enum Arguments {
                         (default $XDG_DATA_HOME/netkit-diary/diary.log or ~/.local/share/...)
           --max-bytes N         refuse appends once the file would pass N bytes (default 1 GiB)
           --append-rate BYTES   bytes of entries each host may append per second (default 4194304; 0: no limit)
-          --request-rate N      UDP datagrams handled per second from each host (default 8192; 0: no limit)
+          --request-rate N      while the server is behind on UDP, datagrams handled per second
+                                from each host (default 8192; 0: no limit)
           --max-connections N   TCP connections at once (default 256)
           --connections-per-host N   TCP connections from one host at once (default 32)
           --line-timeout SECONDS     a TCP line must be finished this soon after its first byte (default 10)

@@ -8,8 +8,14 @@ func runServer(_ configuration: DiaryServer.Configuration) throws(DiaryError) {
     Console.print(server.banner)
     try server.run()
     let store = server.service.store
-    Console.print(
-        "diary server stopped; \(store.count) entries in \(store.path) (\(store.commitCount) fsyncs this run)")
+    var counts = "\(store.commitCount) fsyncs this run"
+    if server.service.droppedRequests > 0 {
+        counts += ", \(server.service.droppedRequests) datagrams dropped over their host's rate"
+    }
+    if server.service.droppedErrorReplies > 0 {
+        counts += ", \(server.service.droppedErrorReplies) error replies not sent over the error rate"
+    }
+    Console.print("diary server stopped; \(store.count) entries in \(store.path) (\(counts))")
 }
 
 func runClient(_ configuration: DiaryClient.Configuration, mode: ClientMode) throws(DiaryError) {

@@ -38,7 +38,7 @@ def tcp_from(host, port, timeout=5):
 
 # ---------------------------------------------------------------- attackers
 
-def run_attacker(kind, port, count, seconds):
+def run_attacker(kind, port, count, seconds, source="127.0.1.1"):
     deadline = time.monotonic() + seconds
     socks = {}
     per_host = 25
@@ -60,7 +60,7 @@ def run_attacker(kind, port, count, seconds):
 
     if kind in ("flood", "syncflood"):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.1.1", 0))
+        u.bind((source, 0))
         u.setblocking(False)
         rnd = random.Random(1)
         if kind == "flood":
@@ -190,6 +190,7 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.errors = self.process.stderr.read().decode()
+        self.output = self.process.stdout.read().decode()
         return self.process.returncode
 
 
@@ -559,10 +560,9 @@ def check_flood(diary, tmp):
         assert errors <= allowed, "%d error replies to 4,000 bad frames (at most %d allowed)" % (errors, allowed)
         assert errors >= 256, "only %d error replies: the error burst is 512" % errors
         # Part 2: during each flood, a normal client's appends are all answered, promptly.
-        figures = []
-        for kind in ("flood", "syncflood"):
+        def appends_during(kind, source):
             attacker = subprocess.Popen([sys.executable, __file__, "attacker", kind, "--port", str(server.port),
-                                         "--seconds", "20"], stdout=subprocess.PIPE)
+                                         "--seconds", "20", "--source", source], stdout=subprocess.PIPE)
             try:
                 attacker.stdout.readline()
                 worst, count, lost = 0.0, 0, 0
@@ -578,7 +578,18 @@ def check_flood(diary, tmp):
             finally:
                 attacker.kill(); attacker.wait()
             assert worst < 1.0, "an append during the %s waited %.2f s" % (kind, worst)
-            figures.append("%s: %d appends, %d lost, slowest %.1f ms" % (kind, count, lost, worst * 1e3))
+            return "%s: %d appends, %d lost, slowest %.1f ms" % (kind, count, lost, worst * 1e3)
+
+        figures = []
+        for kind in ("flood", "syncflood"):
+            try:
+                figures.append(appends_during(kind, "127.0.1.1"))
+            except AssertionError as first:
+                # Hosts share a rate bucket 1 time in 4,096 (the server hashes them under a random
+                # seed); if the flooder shares the normal client's, flood from another address.
+                figures.append(appends_during(kind, "127.0.1.2") + " (after %s)" % first)
+        server.stop()
+        assert "error replies not sent over the error rate" in server.output, "stop line: %r" % server.output
         return "%d error replies to 4,000 bad frames; %s" % (errors, "; ".join(figures))
     finally:
         server.stop()
@@ -619,10 +630,11 @@ def main():
     attack.add_argument("--port", type=int, required=True)
     attack.add_argument("--count", type=int, default=200)
     attack.add_argument("--seconds", type=float, default=30)
+    attack.add_argument("--source", default="127.0.1.1", help="the flooders' source address")
     args = parser.parse_args()
     if args.command == "attacker":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        run_attacker(args.kind, args.port, args.count, min(args.seconds, 300))
+        run_attacker(args.kind, args.port, args.count, min(args.seconds, 300), args.source)
         return
     only = set(filter(None, args.only.split(",")))
     sys.exit(1 if run_checks(find_diary(args.diary), only) else 0)

@@ -36,7 +36,8 @@ final class DiaryServer {
         var maximumBytes = DiaryStore.defaultMaximumBytes
         /// Bytes of entries each host may append per second; 0 for no limit.
         var appendBytesPerSecond = DiaryService.defaultAppendBytesPerSecond
-        /// UDP datagrams handled per second from each host (the rest are dropped unread); 0 for no limit.
+        /// UDP datagrams handled per second from each host while the server is behind (the rest
+        /// are dropped unread); 0 for no limit.
         var requestsPerSecond = DiaryService.defaultRequestsPerSecond
     }
 
@@ -289,6 +290,8 @@ final class DiaryServer {
             }
             guard let count, count > 0 else { return }
             taken += count
+            // A full batch: more were waiting than one call takes, so the server is not keeping up.
+            if count == datagrams.capacity { service.noteDatagramBacklog() }
             for index in 0..<count {
                 // Longer than any valid request (8 KiB): dropped.
                 guard let sender = datagrams.sender(at: index), !datagrams.isTruncated(at: index) else { continue }

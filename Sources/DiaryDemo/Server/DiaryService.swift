@@ -64,8 +64,9 @@ final class DiaryService {
     /// - Parameters:
     ///   - appendBytesPerSecond: how many bytes of entries each source host may
     ///     append per second (bursts of twice that); 0 for no limit.
-    ///   - requestsPerSecond: how many datagrams from each source host are handled
-    ///     per second (bursts of a quarter of that); the rest are dropped unread. 0 for no limit.
+    ///   - requestsPerSecond: while the server is behind on UDP (``noteDatagramBacklog()``),
+    ///     how many datagrams from each source host are handled per second (bursts of a
+    ///     quarter of that); the rest are dropped unread. 0 for no limit.
     init(
         store: DiaryStore, appendBytesPerSecond: Double = DiaryService.defaultAppendBytesPerSecond,
         requestsPerSecond: Double = DiaryService.defaultRequestsPerSecond
@@ -77,10 +78,26 @@ final class DiaryService {
         requestLimiter = HostRateLimiter.requests(perSecond: requestsPerSecond, now: ContinuousClock.now)
     }
 
-    /// The default per-host rate of UDP requests handled: 8,192 a second (bursts of 2,048).
-    /// A client waits for each answer, so only a flood comes near it: a UDP sync of a large
-    /// diary asks for about 6,000 pages a second here.
+    /// The default per-host rate of UDP requests handled while the server is behind: 8,192
+    /// a second (bursts of 2,048). A client waits for each answer, so a host comes near it
+    /// only with many clients at once (a UDP sync of a large diary asks for about 6,000 pages
+    /// a second here), and then it is held back only while the server is behind.
     static let defaultRequestsPerSecond: Double = 8192
+
+    /// How long the server counts as behind after its UDP queue last had a backlog.
+    static let backlogMemory: Duration = .seconds(5)
+
+    /// Until when each host is held to the request rate (see ``noteDatagramBacklog()``).
+    private var behindUntil: ContinuousClock.Instant?
+
+    /// Tells the service that the UDP receive queue had a backlog (one `recvmmsg` found
+    /// more datagrams than it takes at once). For ``backlogMemory`` from now, each
+    /// host is held to the request rate: a flood from one host is dropped unread and cannot
+    /// keep the loop so busy that the shared queue overflows and other hosts' requests are
+    /// lost. When the server keeps up, nothing is dropped, however busy one host is.
+    func noteDatagramBacklog() {
+        behindUntil = clock.now + Self.backlogMemory
+    }
 
     /// What an append costs at least, in bytes of the per-host rate.
     static let minimumAppendCost = 1024
@@ -168,9 +185,15 @@ final class DiaryService {
 
     /// Handles one UDP datagram from `source`.
     func handleDatagram<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from source: SocketAddress) {
-        guard requestLimiter.allow(source, now: clock.now) else {
-            droppedRequests += 1
-            return
+        // Every datagram is counted against its host's rate, so a host that was over it is
+        // held back as soon as the server falls behind; it is only enforced while behind.
+        let now = clock.now
+        if !requestLimiter.allow(source, now: now), let until = behindUntil {
+            if now < until {
+                droppedRequests += 1
+                return
+            }
+            behindUntil = nil
         }
         if WireFormat.isFramed(bytes) {
             handleFrame(bytes, from: source)

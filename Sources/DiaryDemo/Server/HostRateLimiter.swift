@@ -3,10 +3,11 @@ import NetKit
 /// Token buckets per UDP source host, and optionally one for all hosts together:
 /// what bounds the work a source can make the server do, and the replies it gets.
 ///
-/// The server uses two. One bounds the datagrams it handles from each host
-/// (``DiaryService/defaultRequestsPerSecond``): over the rate a datagram is
-/// dropped unread, which costs next to nothing, so one host's flood of requests
-/// (even valid ones, such as syncs) cannot keep the loop so busy that the shared
+/// The server uses two. One bounds the datagrams it handles from each host while
+/// it is behind (``DiaryService/defaultRequestsPerSecond``,
+/// ``DiaryService/noteDatagramBacklog()``): over the rate a datagram is dropped
+/// unread, which costs next to nothing, so one host's flood of requests (even
+/// valid ones, such as syncs) cannot keep the loop so busy that the shared
 /// receive queue overflows and other hosts' requests are lost. The other bounds
 /// error replies, the way the kernel limits ICMP errors (``errorsPerHostPerSecond``,
 /// ``errorsPerSecond``): a flood of garbage gets few answers. On loopback a send
@@ -42,9 +43,9 @@ struct HostRateLimiter {
         self.totalPerSecond = totalPerSecond
         self.burstSeconds = burstSeconds
         let limited = perHostPerSecond > 0
-        tokens = Array(repeating: burstSeconds * perHostPerSecond, count: limited ? Self.bucketCount : 0)
+        tokens = Array(repeating: Self.capacity(perHostPerSecond, burstSeconds), count: limited ? Self.bucketCount : 0)
         refilled = Array(repeating: now, count: limited ? Self.bucketCount : 0)
-        totalTokens = burstSeconds * (totalPerSecond ?? 0)
+        totalTokens = Self.capacity(totalPerSecond ?? 0, burstSeconds)
         totalRefilled = now
     }
 
@@ -83,8 +84,14 @@ struct HostRateLimiter {
         guard now > since else { return }
         let elapsed = since.duration(to: now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        tokens = min(burst * rate, tokens + seconds * rate)
+        tokens = min(capacity(rate, burst), tokens + seconds * rate)
         since = now
+    }
+
+    /// What a bucket holds: `burst` seconds' worth, and at least one token (so a rate below
+    /// one per `burst` still lets something through).
+    private static func capacity(_ rate: Double, _ burst: Double) -> Double {
+        max(1, burst * rate)
     }
 
     /// The bucket of the address's host (its port does not matter; IPv4-mapped IPv6 is IPv4).

@@ -1,6 +1,6 @@
 import NetKit
 
-/// Wakes a poll loop from another thread (a signal handler's queue): one end of a
+/// Wakes a poll loop from another thread (the signal watcher, a test): one end of a
 /// socket pair is written here, the other is in the loop's poll set.
 final class Waker: Sendable {
     private let sender: StreamConnection
