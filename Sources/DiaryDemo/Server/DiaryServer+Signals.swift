@@ -14,10 +14,10 @@ extension DiaryServer {
     /// SIGINT and SIGTERM are blocked in the calling thread (and so in every thread
     /// started after it), and a watcher thread takes them with `sigwait` and wakes
     /// the poll loop through the server's socket pair. Call it before any other
-    /// thread starts. It needs no descriptor of its own: Dispatch signal sources
-    /// register lazily on Dispatch's own thread and need one, so a server that ran
-    /// out of descriptors early (under a connection flood) sometimes never heard
-    /// SIGTERM. A second signal while the server stops ends it at once. The mask is
+    /// thread starts. It needs no descriptor of its own. Dispatch signal sources did
+    /// need one: they create a `signalfd` lazily, on Dispatch's own thread, and a
+    /// server that ran out of descriptors early (under a connection flood) often
+    /// never heard SIGTERM. A second signal while the server stops ends it at once. The mask is
     /// inherited by child processes; the server starts none.
     func stopOnSignals() {
         signal(SIGPIPE, SIG_IGN)
