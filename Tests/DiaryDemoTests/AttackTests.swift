@@ -33,14 +33,6 @@ struct AttackTests {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// Runs a server in this process with `configure`d settings; `body` gets it.
-    func withServer(
-        file: String? = nil, _ configure: (inout DiaryServer.Configuration) -> Void,
-        _ body: (DiaryServer) throws -> Void
-    ) throws {
-        try withInProcessServer(file: file, configure, body)
-    }
-
     /// Reads lines from `connection` until `count` lines or end of stream (10 s at most per read).
     static func readLines(_ connection: borrowing StreamConnection, count: Int) throws -> [String] {
         try connection.setOption(.receiveTimeout, .seconds(10))
@@ -150,7 +142,7 @@ struct AttackTests {
 
     /// 12.7: a line must be finished soon after it began (slowloris).
     @Test func aLineMustFinishInTime() throws {
-        try withServer({ $0.lineTimeout = .milliseconds(200) }) { server in
+        try withInProcessServer({ $0.lineTimeout = .milliseconds(200) }) { server in
             let slow = try StreamConnection(connectingTo: server.address, timeout: .seconds(5))
             try slow.sendAll(Array("one byte at a time, never a newl".utf8))
             #expect(try Self.readLines(slow, count: 2) == ["error line not finished within 0.2 seconds"])
@@ -159,7 +151,7 @@ struct AttackTests {
 
     /// 12.7: a full server makes room for a newcomer by closing the idlest connection.
     @Test func aFullServerEvictsTheIdlestConnection() throws {
-        try withServer({
+        try withInProcessServer({
             $0.maximumConnections = 3; $0.evictableIdle = .zero
         }) { server in
             let idle = try (0..<3).map { index in

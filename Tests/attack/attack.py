@@ -104,7 +104,9 @@ def run_attacker(kind, port, count, seconds, source="127.0.1.1"):
 
     def watch(s):
         by_fd[s.fileno()] = s
-        poller.register(s, select.POLLIN)
+        # A never-reading attacker waits only for the server to drop it (a reset, or the end of
+        # the stream): POLLRDHUP, with POLLERR and POLLHUP implied; never POLLIN, so its data stays.
+        poller.register(s, select.POLLRDHUP if kind == "neverread" else select.POLLIN)
 
     def unwatch(s):
         poller.unregister(s)
@@ -137,16 +139,17 @@ def run_attacker(kind, port, count, seconds, source="127.0.1.1"):
                         pass
         else:
             # Hold on; reconnect what the server closed (a real attacker does).
-            readable = [] if kind == "neverread" else ready(1.0)   # never read: the data stays where it is
-            if kind == "neverread":
-                time.sleep(0.5)
+            readable = ready(1.0)   # for neverread: only the connections the server dropped
             for s in readable:
-                try:
-                    data = s.recv(4096)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
+                if kind == "neverread":
+                    data = b""   # dropped by the server: reconnect without reading what it sent
+                else:
+                    try:
+                        data = s.recv(4096)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
                 if not data:
                     i = socks.pop(s); unwatch(s); s.close()
                     t = open_one(i)

@@ -448,8 +448,8 @@ final class DiaryService {
 
     /// An error reply: to a UDP source, only within the error rate (``HostRateLimiter/errors(now:)``).
     private func replyError(_ options: @autoclosure () -> [String], to destination: Destination, budget: Int) {
-        guard mayAnswerError(destination), let text = Self.fitting(options(), budget: budget) else { return }
-        emit(Outgoing(destination: destination, payload: .bytes(Array(text.utf8))))
+        guard mayAnswerError(destination) else { return }
+        reply(options(), to: destination, budget: budget)
     }
 
     /// Emits an error frame: to a UDP source, only within the error rate (``HostRateLimiter/errors(now:)``).
